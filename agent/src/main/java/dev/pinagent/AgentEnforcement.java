@@ -1,0 +1,47 @@
+package dev.pinagent;
+
+import dev.pinagent.bridge.PinEnforcement;
+import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.verify.PinVerifier;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.X509TrustManager;
+
+/** Connects the bridge to the agent: checks go to the verifier, wrapping events to the metrics and log. */
+final class AgentEnforcement implements PinEnforcement {
+  private final PinVerifier verifier;
+  private final PinMetrics metrics;
+  private final Set<String> reportedStages = ConcurrentHashMap.newKeySet();
+
+  AgentEnforcement(PinVerifier verifier, PinMetrics metrics) {
+    this.verifier = verifier;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
+      throws CertificateException {
+    verifier.check(chain, host, port, trustManager);
+  }
+
+  @Override
+  public void wrapped(String source) {
+    metrics.recordWrapped(source);
+  }
+
+  /** Counted every time, logged once per stage, so a failure repeated per connection does not flood stderr. */
+  @Override
+  public void failed(String stage, Throwable error) {
+    try {
+      metrics.recordAgentError(stage);
+      if (reportedStages.add(stage)) {
+        System.err.println("[pin-agent] ERROR: " + stage + " failed; connections it concerns may NOT be pinned "
+            + "(see tls_pin_agent_errors_total): " + error);
+      }
+    } catch (Throwable ignored) {
+      // Reporting must never throw into the host application.
+    }
+  }
+}

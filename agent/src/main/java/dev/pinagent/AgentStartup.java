@@ -1,0 +1,97 @@
+package dev.pinagent;
+
+import dev.pinagent.bridge.TrustManagerWrapping;
+import dev.pinagent.config.AgentOptions;
+import dev.pinagent.instrumentation.DefaultContextRewrapper;
+import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.metrics.MetricsEndpoint;
+import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.PolicyException;
+import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.SpkiPins;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Paths;
+
+/**
+ * Wires the agent together, in the order safety needs: options and policy are validated first (a bad policy
+ * stops here, before anything is hooked); hooks are installed synchronously, so no TLS client can be created
+ * unpinned in between; only the metrics endpoint, which can wait, starts on a daemon thread.
+ */
+final class AgentStartup {
+  /** Distinct host values kept in the violations metric before the rest are counted as {@code other}. */
+  static final int MAX_VIOLATION_HOSTS = 100;
+
+  /** Certificates whose SPKI pin is remembered. */
+  static final int SPKI_CACHE_SIZE = 4096;
+
+  private AgentStartup() {}
+
+  /** A configuration the agent must refuse to run with. */
+  static final class ConfigurationException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ConfigurationException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static void start(String agentArgs, Instrumentation instrumentation) throws ConfigurationException {
+    AgentOptions options;
+    Policy policy;
+    try {
+      options = AgentOptions.resolve(agentArgs, System.getProperties(), System.getenv());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("invalid agent options: " + e.getMessage(), e);
+    }
+    try {
+      policy = PolicyLoader.load(Paths.get(options.policy()));
+    } catch (PolicyException e) {
+      throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+    }
+
+    MeterRegistry registry = options.metricsPort() == null
+        ? new SimpleMeterRegistry()
+        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PinMetrics metrics = new PinMetrics(policy, MAX_VIOLATION_HOSTS, System::currentTimeMillis);
+    metrics.bindTo(registry);
+    metrics.recordPolicyLoad(true);
+    PinVerifier verifier = new PinVerifier(policy, metrics, new SpkiPins(SPKI_CACHE_SIZE),
+        System.err::println, System::currentTimeMillis);
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, metrics);
+
+    TrustManagerWrapping.install(enforcement);
+    HookInstaller.install(instrumentation, enforcement);
+    DefaultContextRewrapper.wrapExisting(instrumentation, enforcement);
+
+    String endpoint = "";
+    if (registry instanceof PrometheusMeterRegistry) {
+      endpoint = "; metrics at http://" + options.metricsHost() + ":" + options.metricsPort() + "/metrics";
+      startMetricsEndpoint(options, (PrometheusMeterRegistry) registry, enforcement);
+    }
+    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
+        + " (default mode " + policy.defaultMode().id() + ")" + endpoint);
+  }
+
+  /**
+   * Starts the endpoint from a daemon thread: the JDK's HTTP server threads inherit daemon status from the
+   * thread that starts them, so they never keep the host JVM alive.
+   */
+  private static void startMetricsEndpoint(AgentOptions options, PrometheusMeterRegistry registry,
+      AgentEnforcement enforcement) {
+    Thread starter = new Thread(() -> {
+      try {
+        MetricsEndpoint.start(options.metricsHost(), options.metricsPort(), registry);
+      } catch (Throwable e) {
+        enforcement.failed("metrics_endpoint", e);
+      }
+    }, "pin-agent-metrics-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+}

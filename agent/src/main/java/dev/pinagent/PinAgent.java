@@ -1,0 +1,40 @@
+package dev.pinagent;
+
+import java.lang.instrument.Instrumentation;
+
+/**
+ * The agent's entry: {@code -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464]}. It does as
+ * little as possible here: hand over to {@link AgentStartup}, and turn any failure into one clear stderr
+ * line. An invalid configuration stops a JVM being started (a service that would run unpinned when its
+ * operator asked for pinning must not start); at dynamic attach it fails the attach instead, leaving the
+ * running service alone.
+ */
+public final class PinAgent {
+  /** The exit status of a JVM refused at startup because the agent's configuration is invalid. */
+  public static final int EXIT_INVALID_CONFIGURATION = 78;
+
+  private PinAgent() {}
+
+  public static void premain(String agentArgs, Instrumentation instrumentation) {
+    try {
+      AgentStartup.start(agentArgs, instrumentation);
+    } catch (AgentStartup.ConfigurationException e) {
+      System.err.println("[pin-agent] FATAL: " + e.getMessage());
+      System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
+          + "the agent options, or remove -javaagent to run without pinning.");
+      System.exit(EXIT_INVALID_CONFIGURATION);
+    } catch (Throwable e) {
+      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + e);
+      e.printStackTrace();
+    }
+  }
+
+  public static void agentmain(String agentArgs, Instrumentation instrumentation) {
+    try {
+      AgentStartup.start(agentArgs, instrumentation);
+    } catch (AgentStartup.ConfigurationException e) {
+      System.err.println("[pin-agent] ERROR: not attached: " + e.getMessage());
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.pinagent.bridge;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Wraps the trust manager a TLS client has chosen and adds the pin check after it. The original check always
+ * runs first and its verdict stands in every mode: pinning can only refuse more, never accept what the JVM
+ * would have refused. Client checks ({@code checkClientTrusted}) pass through unchanged.
+ *
+ * <p>The delegate is always an {@link X509ExtendedTrustManager}: for a plain {@code X509TrustManager} the JDK
+ * first adds its own wrapper (endpoint identification, algorithm constraints), and only that is wrapped here,
+ * so those checks are never lost.
+ */
+public final class PinningTrustManager extends X509ExtendedTrustManager {
+  /**
+   * Set while this thread is inside a pin check. When trust managers are nested (an application's manager
+   * delegating to a factory's, each wrapped) only the outermost checks, so a handshake is counted once; the
+   * inner call happens synchronously on the same thread, which is why a thread-local is sound here.
+   */
+  private static final ThreadLocal<Boolean> CHECKING = new ThreadLocal<>();
+
+  private final X509ExtendedTrustManager delegate;
+  private final PinEnforcement enforcement;
+
+  PinningTrustManager(X509ExtendedTrustManager delegate, PinEnforcement enforcement) {
+    this.delegate = delegate;
+    this.enforcement = enforcement;
+  }
+
+  /** The wrapped trust manager. */
+  public X509ExtendedTrustManager delegate() {
+    return delegate;
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    if (CHECKING.get() != null) {
+      delegate.checkServerTrusted(chain, authType);
+      return;
+    }
+    CHECKING.set(Boolean.TRUE);
+    try {
+      delegate.checkServerTrusted(chain, authType);
+      pin(chain, HandshakeEndpoint.unknown());
+    } finally {
+      CHECKING.remove();
+    }
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    if (CHECKING.get() != null) {
+      delegate.checkServerTrusted(chain, authType, socket);
+      return;
+    }
+    CHECKING.set(Boolean.TRUE);
+    try {
+      delegate.checkServerTrusted(chain, authType, socket);
+      pin(chain, HandshakeEndpoint.of(socket));
+    } finally {
+      CHECKING.remove();
+    }
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    if (CHECKING.get() != null) {
+      delegate.checkServerTrusted(chain, authType, engine);
+      return;
+    }
+    CHECKING.set(Boolean.TRUE);
+    try {
+      delegate.checkServerTrusted(chain, authType, engine);
+      pin(chain, HandshakeEndpoint.of(engine));
+    } finally {
+      CHECKING.remove();
+    }
+  }
+
+  private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {
+    enforcement.check(chain, endpoint.host, endpoint.port, delegate);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    delegate.checkClientTrusted(chain, authType);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    delegate.checkClientTrusted(chain, authType, socket);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    delegate.checkClientTrusted(chain, authType, engine);
+  }
+
+  @Override
+  public X509Certificate[] getAcceptedIssuers() {
+    return delegate.getAcceptedIssuers();
+  }
+
+  @Override
+  public String toString() {
+    return "PinningTrustManager[" + delegate + "]";
+  }
+}

@@ -1,0 +1,90 @@
+package dev.pinagent.bridge;
+
+import java.lang.ref.WeakReference;
+import java.lang.reflect.Array;
+import java.util.Map;
+import java.util.WeakHashMap;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The entry point advice calls (reflectively; see the package doc) to wrap trust managers. It holds the only
+ * static state of the agent, because inlined advice can reach nothing else.
+ *
+ * <p>Wrapping is idempotent: an already wrapped manager is returned as it is, and the same delegate always
+ * gets the same wrapper, so a factory asked a thousand times does not count a thousand wrappers.
+ */
+public final class TrustManagerWrapping {
+  private static volatile PinEnforcement enforcement;
+
+  /** Values are weak too: a wrapper holds its delegate strongly, which would otherwise pin the key forever. */
+  private static final Map<X509ExtendedTrustManager, WeakReference<PinningTrustManager>> WRAPPERS =
+      new WeakHashMap<>();
+
+  private TrustManagerWrapping() {}
+
+  /** Makes wrapping live; before this, {@link #wrap} returns its argument unchanged. */
+  public static void install(PinEnforcement newEnforcement) {
+    enforcement = newEnforcement;
+  }
+
+  /**
+   * Returns {@code trustManager} wrapped with the pin check, or unchanged when it is already wrapped, is not
+   * an {@link X509ExtendedTrustManager}, or the agent is not installed. Never throws.
+   */
+  public static Object wrap(Object trustManager, String source) {
+    PinEnforcement current = enforcement;
+    if (current == null
+        || !(trustManager instanceof X509ExtendedTrustManager)
+        || trustManager instanceof PinningTrustManager) {
+      return trustManager;
+    }
+    try {
+      X509ExtendedTrustManager delegate = (X509ExtendedTrustManager) trustManager;
+      synchronized (WRAPPERS) {
+        WeakReference<PinningTrustManager> known = WRAPPERS.get(delegate);
+        PinningTrustManager wrapper = known == null ? null : known.get();
+        if (wrapper == null) {
+          wrapper = new PinningTrustManager(delegate, current);
+          WRAPPERS.put(delegate, new WeakReference<>(wrapper));
+          current.wrapped(source);
+        }
+        return wrapper;
+      }
+    } catch (Throwable e) {
+      current.failed("wrap:" + source, e);
+      return trustManager;
+    }
+  }
+
+  /**
+   * Wraps each X509 trust manager of an array the way {@link #wrap} does, keeping its length, order and
+   * runtime array type (OkHttp, for one, insists on exactly one {@code X509TrustManager}). The caller's array
+   * is never modified: a provider may hand out its internal one. Never throws.
+   */
+  public static Object[] wrapAll(Object[] trustManagers, String source) {
+    if (trustManagers == null || enforcement == null) {
+      return trustManagers;
+    }
+    try {
+      Object[] result = null;
+      Class<?> componentType = trustManagers.getClass().getComponentType();
+      for (int i = 0; i < trustManagers.length; i++) {
+        Object wrapped = wrap(trustManagers[i], source);
+        if (wrapped != trustManagers[i] && componentType.isInstance(wrapped)) {
+          if (result == null) {
+            result = (Object[]) Array.newInstance(componentType, trustManagers.length);
+            System.arraycopy(trustManagers, 0, result, 0, trustManagers.length);
+          }
+          result[i] = wrapped;
+        }
+      }
+      return result == null ? trustManagers : result;
+    } catch (Throwable e) {
+      PinEnforcement current = enforcement;
+      if (current != null) {
+        current.failed("wrap:" + source, e);
+      }
+      return trustManagers;
+    }
+  }
+}

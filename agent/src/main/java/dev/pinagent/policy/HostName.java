@@ -1,0 +1,179 @@
+package dev.pinagent.policy;
+
+import java.net.IDN;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+
+/**
+ * Brings a host name into the one form that policy patterns and connection hosts are compared in: ASCII
+ * (IDNs as punycode, RFC 3490), lower case, without the one trailing dot of a fully qualified name, and IP
+ * literals in the canonical form {@link InetAddress#getHostAddress()} gives them (IPv6 without brackets or
+ * zone). Comparing any other way lets {@code API.example.com.} or a Unicode spelling slip past an exact pin.
+ */
+public final class HostName {
+  /** RFC 1035 section 2.3.4. */
+  private static final int MAX_NAME_LENGTH = 253;
+
+  private static final int MAX_LABEL_LENGTH = 63;
+
+  private HostName() {}
+
+  /**
+   * Returns the normalized form of {@code raw}.
+   *
+   * @throws IllegalArgumentException naming what is wrong, when {@code raw} is not a host name or IP literal
+   */
+  public static String normalize(String raw) {
+    if (raw == null || raw.isEmpty()) {
+      throw new IllegalArgumentException("expected a host name or IP literal, got an empty value");
+    }
+    if (isPlainLowerCaseName(raw)) {
+      return raw;
+    }
+    String host = raw;
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.indexOf(':') >= 0) {
+      return normalizeIpv6(raw, host);
+    }
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    if (looksLikeIpv4(host)) {
+      return normalizeIpv4(raw, host);
+    }
+    String ascii;
+    try {
+      ascii = IDN.toASCII(host).toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + raw + "' is not a valid internationalized host name: " + e.getMessage());
+    }
+    checkDomainSyntax(raw, ascii);
+    return ascii;
+  }
+
+  /** Like {@link #normalize} but returns {@code null} instead of throwing: for hosts seen on connections. */
+  public static String normalizeOrNull(String raw) {
+    try {
+      return normalize(raw);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The fast path for the common case: already normalized names need no IDN conversion or copying. */
+  private static boolean isPlainLowerCaseName(String host) {
+    int length = host.length();
+    if (length > MAX_NAME_LENGTH || host.charAt(length - 1) == '.' || host.charAt(0) == '.') {
+      return false;
+    }
+    boolean sawLetter = false;
+    int labelLength = 0;
+    char previous = '.';
+    for (int i = 0; i < length; i++) {
+      char c = host.charAt(i);
+      if (c == '.') {
+        if (previous == '.' || previous == '-' || labelLength == 0) {
+          return false;
+        }
+        labelLength = 0;
+      } else if ((c >= 'a' && c <= 'z') || c == '_') {
+        sawLetter = true;
+        labelLength++;
+      } else if (c >= '0' && c <= '9') {
+        labelLength++;
+      } else if (c == '-' && previous != '.') {
+        labelLength++;
+      } else {
+        return false;
+      }
+      if (labelLength > MAX_LABEL_LENGTH) {
+        return false;
+      }
+      previous = c;
+    }
+    // Names made only of digits and dots are IPv4 literals and need their own canonical check.
+    return sawLetter && previous != '-' && !host.startsWith("xn--") && !host.contains(".xn--");
+  }
+
+  private static void checkDomainSyntax(String raw, String ascii) {
+    if (ascii.isEmpty() || ascii.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "'" + raw + "' is not a host name: it must have 1 to " + MAX_NAME_LENGTH + " characters");
+    }
+    for (String label : ascii.split("\\.", -1)) {
+      if (label.isEmpty()) {
+        throw new IllegalArgumentException("'" + raw + "' has an empty label (two dots in a row, or a leading dot)");
+      }
+      if (label.length() > MAX_LABEL_LENGTH) {
+        throw new IllegalArgumentException("'" + raw + "' has a label longer than " + MAX_LABEL_LENGTH + " characters");
+      }
+      if (label.startsWith("-") || label.endsWith("-")) {
+        throw new IllegalArgumentException("'" + raw + "' has a label that starts or ends with '-'");
+      }
+      for (int i = 0; i < label.length(); i++) {
+        char c = label.charAt(i);
+        boolean allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!allowed) {
+          throw new IllegalArgumentException(
+              "'" + raw + "' contains '" + c + "': host names have letters, digits, '-' and '_' between dots");
+        }
+      }
+    }
+  }
+
+  private static boolean looksLikeIpv4(String host) {
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String normalizeIpv4(String raw, String host) {
+    String[] octets = host.split("\\.", -1);
+    if (octets.length != 4) {
+      throw new IllegalArgumentException("'" + raw + "' is not an IPv4 address: expected four dot-separated numbers");
+    }
+    StringBuilder canonical = new StringBuilder(15);
+    for (String octet : octets) {
+      // Leading zeros are refused: some resolvers read them as octal, so the written address is ambiguous.
+      if (octet.isEmpty() || octet.length() > 3 || (octet.length() > 1 && octet.charAt(0) == '0')
+          || Integer.parseInt(octet) > 255) {
+        throw new IllegalArgumentException(
+            "'" + raw + "' is not an IPv4 address: each part must be 0 to 255 without leading zeros");
+      }
+      if (canonical.length() > 0) {
+        canonical.append('.');
+      }
+      canonical.append(octet);
+    }
+    return canonical.toString();
+  }
+
+  private static String normalizeIpv6(String raw, String host) {
+    int zone = host.indexOf('%');
+    String address = zone >= 0 ? host.substring(0, zone) : host;
+    for (int i = 0; i < address.length(); i++) {
+      char c = Character.toLowerCase(address.charAt(i));
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.')) {
+        throw new IllegalArgumentException("'" + raw + "' is not an IPv6 address");
+      }
+    }
+    try {
+      // Only hex digits, ':' and '.' reach here, so this parses a literal and never queries DNS.
+      return InetAddress.getByName(address).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("'" + raw + "' is not an IPv6 address");
+    }
+  }
+
+  /** Whether {@code normalized} (a result of {@link #normalize}) is an IP literal rather than a name. */
+  public static boolean isIpLiteral(String normalized) {
+    return normalized.indexOf(':') >= 0 || looksLikeIpv4(normalized);
+  }
+}

@@ -1,0 +1,116 @@
+package dev.pinagent.verify;
+
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * Builds the path a chain actually certifies, from the leaf up, by following signatures: each next
+ * certificate must carry the issuer's name, verify the signature below it, be a CA allowed to sign
+ * certificates and respect its path length. What the server sent but is not on that path never counts: that
+ * is what defeats the chain-append attack (CVE-2016-2402), where a pinned CA certificate is simply added
+ * after a forged chain.
+ *
+ * <p>The trust anchor ends the path. Servers rarely send it, so when the sent certificates run out the
+ * anchor is looked up among the trust manager's accepted issuers (see {@link TrustAnchors}).
+ */
+public final class CertificationPath {
+  /** Longer chains than this are not seen in practice and are cut off rather than walked. */
+  public static final int MAX_DEPTH = 10;
+
+  /** keyCertSign in the KeyUsage bit string; RFC 5280 section 4.2.1.3. */
+  private static final int KEY_CERT_SIGN = 5;
+
+  private CertificationPath() {}
+
+  /**
+   * The certificates of {@code sent} on the signature path from its first (leaf) certificate, leaf first.
+   * The path stops at a self-signed certificate, at the depth limit, or where no sent certificate signed the
+   * last one.
+   */
+  public static List<X509Certificate> fromLeaf(X509Certificate[] sent) {
+    if (sent == null || sent.length == 0) {
+      return Collections.emptyList();
+    }
+    List<X509Certificate> path = new ArrayList<>(Math.min(sent.length, MAX_DEPTH));
+    boolean[] used = new boolean[sent.length];
+    path.add(sent[0]);
+    used[0] = true;
+    X509Certificate current = sent[0];
+    while (path.size() < MAX_DEPTH && !isSelfSigned(current)) {
+      int next = -1;
+      for (int i = 1; i < sent.length && next < 0; i++) {
+        if (!used[i] && isSigner(sent[i], current, intermediatesCounted(path))) {
+          next = i;
+        }
+      }
+      if (next < 0) {
+        break;
+      }
+      used[next] = true;
+      path.add(sent[next]);
+      current = sent[next];
+    }
+    return path;
+  }
+
+  /**
+   * Whether {@code anchor} issued the top of {@code path}: same name, valid signature. Trust anchors are
+   * trusted by configuration, so their own extensions are not held against them (RFC 5280 section 6.1.1).
+   */
+  public static boolean anchorIssued(X509Certificate anchor, List<X509Certificate> path) {
+    X509Certificate top = path.get(path.size() - 1);
+    return !isSelfSigned(top)
+        && anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal())
+        && verifies(top, anchor);
+  }
+
+  /** Whether {@code candidate} is a CA that may sign {@code child} at this depth, and did. */
+  static boolean isSigner(X509Certificate candidate, X509Certificate child, int intermediatesBelow) {
+    if (!candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal())) {
+      return false;
+    }
+    int pathLength = candidate.getBasicConstraints();
+    if (pathLength < 0 || pathLength < intermediatesBelow) {
+      return false;
+    }
+    boolean[] keyUsage = candidate.getKeyUsage();
+    if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
+      return false;
+    }
+    return verifies(child, candidate);
+  }
+
+  /** Intermediate CAs already on the path, not counting self-issued ones (RFC 5280 section 4.2.1.9). */
+  private static int intermediatesCounted(List<X509Certificate> path) {
+    int count = 0;
+    for (int i = 1; i < path.size(); i++) {
+      if (!isSelfIssued(path.get(i))) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  static boolean isSelfIssued(X509Certificate certificate) {
+    X500Principal subject = certificate.getSubjectX500Principal();
+    return subject.equals(certificate.getIssuerX500Principal());
+  }
+
+  static boolean isSelfSigned(X509Certificate certificate) {
+    return isSelfIssued(certificate) && verifies(certificate, certificate);
+  }
+
+  private static boolean verifies(X509Certificate child, X509Certificate signer) {
+    try {
+      child.verify(signer.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      // A signature that does not verify, or one this JVM cannot check, simply does not link.
+      return false;
+    }
+  }
+}
