@@ -1,24 +1,29 @@
 package dev.pinagent.instrumentation;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.none;
-
 import dev.pinagent.bridge.PinEnforcement;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.pool.TypePool;
 
 /**
- * Installs the hooks. Two traps are avoided deliberately: {@code AgentBuilder.Default} ignores bootstrap
- * classes unless {@code ignore(...)} is overridden (without it nothing in {@code java.base} is transformed,
- * silently), and classes loaded before the agent (retransformed here) would otherwise stay unhooked.
- * Matching is by exact type name only, which keeps the cost of every other class load negligible.
+ * Installs the hooks with a plain {@link ClassFileTransformer} that hands exactly two JDK types to Byte
+ * Buddy's {@link Advice}, and retransforms them if they were loaded before the agent.
+ *
+ * <p>Why not {@code AgentBuilder}: its default initialization strategy touches {@code sun.misc.Unsafe} when
+ * constructed (a warning on every start under Java 24+), and its matching machinery costs start-up time we
+ * do not need for two types matched by exact name. A name lookup per loaded class is all other classes pay.
  */
 public final class HookInstaller {
   private static final List<TypeInstrumentation> INSTRUMENTATIONS =
@@ -26,56 +31,93 @@ public final class HookInstaller {
 
   private HookInstaller() {}
 
-  /** The JDK types the agent instruments, for diagnostics and tests. */
+  /** The JDK types the agent instruments. */
   public static List<String> targetTypes() {
-    return INSTRUMENTATIONS.stream().map(TypeInstrumentation::typeName).collect(java.util.stream.Collectors.toList());
+    List<String> names = new ArrayList<>();
+    for (TypeInstrumentation hook : INSTRUMENTATIONS) {
+      names.add(hook.typeName());
+    }
+    return names;
   }
 
-  /** Installs every hook; a hook that fails is reported to {@code events}, and the others still install. */
+  /**
+   * Installs every hook. A hook that cannot be applied is reported to {@code events} (logged and counted) and
+   * the others still install; nothing here throws into the host.
+   */
   public static void install(Instrumentation instrumentation, PinEnforcement events) {
-    Set<String> transformed = ConcurrentHashMap.newKeySet();
-    AgentBuilder builder = new AgentBuilder.Default()
-        .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-        .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-        .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-        .with(new ReportingListener(events, transformed))
-        .ignore(none());
-    for (TypeInstrumentation hook : INSTRUMENTATIONS) {
-      builder = builder.type(named(hook.typeName()))
-          .transform((DynamicType.Builder<?> type, TypeDescription description, ClassLoader loader,
-                  JavaModule module, java.security.ProtectionDomain domain) ->
-              type.visit(Advice.to(hook.advice()).on(hook.methods(description))));
-    }
-    builder.installOn(instrumentation);
-    List<String> targets = targetTypes();
+    AdviceTransformer transformer = new AdviceTransformer(INSTRUMENTATIONS, events);
+    instrumentation.addTransformer(transformer, true);
+    List<Class<?>> loadedTargets = new ArrayList<>();
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-      if (targets.contains(loaded.getName()) && !transformed.contains(loaded.getName())) {
-        events.failed("instrument:" + loaded.getName(),
-            new IllegalStateException("the class was loaded but could not be retransformed"));
+      if (transformer.hooks.containsKey(internalName(loaded.getName()))) {
+        loadedTargets.add(loaded);
+      }
+    }
+    for (Class<?> target : loadedTargets) {
+      try {
+        instrumentation.retransformClasses(target);
+      } catch (Throwable e) {
+        events.failed("instrument:" + target.getName(), e);
+        continue;
+      }
+      if (!transformer.transformed.contains(target.getName())) {
+        events.failed("instrument:" + target.getName(),
+            new IllegalStateException("the class was loaded before the agent and could not be retransformed"));
       }
     }
   }
 
-  /** Reports failures (never silently) and remembers what was transformed. */
-  private static final class ReportingListener extends AgentBuilder.Listener.Adapter {
+  private static String internalName(String className) {
+    return className.replace('.', '/');
+  }
+
+  /** Applies the advice of the one hook whose type is being loaded; returns null (no change) for all others. */
+  static final class AdviceTransformer implements ClassFileTransformer {
+    final Map<String, TypeInstrumentation> hooks = new HashMap<>();
+    final Set<String> transformed = ConcurrentHashMap.newKeySet();
     private final PinEnforcement events;
-    private final Set<String> transformed;
 
-    ReportingListener(PinEnforcement events, Set<String> transformed) {
+    AdviceTransformer(List<TypeInstrumentation> instrumentations, PinEnforcement events) {
+      for (TypeInstrumentation hook : instrumentations) {
+        hooks.put(internalName(hook.typeName()), hook);
+      }
       this.events = events;
-      this.transformed = transformed;
     }
 
     @Override
-    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
-        DynamicType dynamicType) {
-      transformed.add(type.getName());
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+        ProtectionDomain domain, byte[] classFile) {
+      TypeInstrumentation hook = internalName == null ? null : hooks.get(internalName);
+      if (hook == null) {
+        return null;
+      }
+      try {
+        byte[] instrumented = apply(hook, loader, classFile);
+        transformed.add(hook.typeName());
+        return instrumented;
+      } catch (Throwable e) {
+        events.failed("instrument:" + hook.typeName(), e);
+        return null;
+      }
     }
 
     @Override
-    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
-      events.failed("instrument:" + typeName, error);
+    public byte[] transform(ClassLoader loader, String internalName, Class<?> redefined, ProtectionDomain domain,
+        byte[] classFile) {
+      return transform(null, loader, internalName, redefined, domain, classFile);
+    }
+
+    static byte[] apply(TypeInstrumentation hook, ClassLoader loader, byte[] classFile) {
+      ClassFileLocator locator = new ClassFileLocator.Compound(
+          ClassFileLocator.Simple.of(hook.typeName(), classFile),
+          ClassFileLocator.ForClassLoader.of(loader));
+      TypeDescription type = TypePool.Default.of(locator).describe(hook.typeName()).resolve();
+      return new ByteBuddy()
+          .with(TypeValidation.DISABLED)
+          .decorate(type, locator)
+          .visit(Advice.to(hook.advice()).on(hook.methods(type)))
+          .make()
+          .getBytes();
     }
   }
 }

@@ -1,0 +1,80 @@
+package dev.pinagent.it.support;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Scrapes a forked JVM's Prometheus endpoint and reads sample values from it. */
+public final class Metrics {
+  private final String text;
+
+  private Metrics(String text) {
+    this.text = text;
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Scrapes {@code http://127.0.0.1:<port>/metrics}, retrying briefly while the endpoint starts. */
+  public static Metrics scrape(int port) {
+    HttpClient client = HttpClient.newHttpClient();
+    Exception last = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return new Metrics(response.body());
+        }
+      } catch (Exception e) {
+        last = e;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    throw new AssertionError("no metrics at port " + port, last);
+  }
+
+  /**
+   * The value of the sample {@code name} whose labels include each of {@code labels} (written
+   * {@code key="value"}), or 0 when there is none.
+   */
+  public double value(String name, String... labels) {
+    Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+    Matcher matcher = line.matcher(text);
+    while (matcher.find()) {
+      boolean all = true;
+      for (String label : labels) {
+        all &= matcher.group(1).contains(label);
+      }
+      if (all) {
+        return Double.parseDouble(matcher.group(2));
+      }
+    }
+    return 0;
+  }
+
+  public String text() {
+    return text;
+  }
+
+  @Override
+  public String toString() {
+    return text;
+  }
+}
