@@ -1,0 +1,114 @@
+package dev.pinagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinagent.it.clients.HttpsProbe;
+import dev.pinagent.it.support.ForkedJvm;
+import dev.pinagent.it.support.JavaRuntimes;
+import dev.pinagent.it.support.MitmLab;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** How the agent is attached and configured, and that a bad configuration stops the JVM with one clear line. */
+class StartupIT {
+  /** {@code PinAgent.EXIT_INVALID_CONFIGURATION}. */
+  private static final int INVALID_CONFIGURATION = 78;
+
+  private static MitmLab lab;
+
+  @BeforeAll
+  static void startServers() {
+    lab = new MitmLab();
+  }
+
+  @AfterAll
+  static void stopServers() {
+    lab.close();
+  }
+
+  static Stream<Path> jvms() {
+    return JavaRuntimes.all().stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void stopsTheJvmWhenThePolicyHasATypo(Path javaHome) {
+    Path policy = lab.policy("version: 1\npin-sets:\n  - name: partner\n    hosts: [localhost]\n"
+        + "    pin: [" + lab.goodIntermediate.pin() + "]\n");
+
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + policy)
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(INVALID_CONFIGURATION);
+    assertThat(result.stdout).as("the application never ran").doesNotContain("RESULT");
+    assertThat(result.stderr).contains("[pin-agent] FATAL: invalid pin policy: " + policy
+        + ":5: /pin-sets/0/pin: unknown key 'pin' (did you mean 'pins'?)");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void stopsTheJvmWhenThePolicyFileIsMissing(Path javaHome) {
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=/nonexistent/pins.yaml")
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(INVALID_CONFIGURATION);
+    assertThat(result.stderr).contains("/nonexistent/pins.yaml: no such file");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void stopsTheJvmOnAnUnknownOption(Path javaHome) {
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("polcy=" + lab.localhostPinnedToGoodIssuer("enforce"))
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(INVALID_CONFIGURATION);
+    assertThat(result.stderr).contains("unknown option 'polcy'");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void takesThePolicyFromTheEnvironmentOrASystemProperty(Path javaHome) {
+    Path policy = lab.localhostPinnedToGoodIssuer("enforce");
+
+    ForkedJvm.Result fromEnvironment = lab.client(javaHome)
+        .agent(null)
+        .env("PINAGENT_POLICY", policy.toString())
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+    ForkedJvm.Result fromProperty = lab.client(javaHome)
+        .agent(null)
+        .jvmOption("-Dpinagent.policy=" + policy)
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+
+    assertThat(fromEnvironment.resultFor(lab.evil.url("localhost"))).as(fromEnvironment.toString())
+        .startsWith("FAIL").contains("Certificate pinning failure");
+    assertThat(fromProperty.resultFor(lab.evil.url("localhost"))).as(fromProperty.toString())
+        .startsWith("FAIL").contains("Certificate pinning failure");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void printsNoUnsafeOrOtherWarningsAtStartup(Path javaHome) {
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce"))
+        .main(HttpsProbe.class, "jdk-default", lab.good.url("localhost"))
+        .run();
+
+    assertThat(result.resultFor(lab.good.url("localhost"))).startsWith("OK");
+    assertThat(result.stderr.strip()).as(result.toString())
+        .startsWith("[pin-agent] pinning 1 pin-set(s) from ")
+        .doesNotContain("WARNING")
+        .doesNotContain("ERROR");
+  }
+}
