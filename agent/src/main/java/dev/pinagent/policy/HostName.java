@@ -44,6 +44,9 @@ public final class HostName {
     if (looksLikeIpv4(host)) {
       return normalizeIpv4(raw, host);
     }
+    if (host.isEmpty() || host.startsWith(".") || host.contains("..")) {
+      throw new IllegalArgumentException("'" + raw + "' has an empty label (two dots in a row, or a leading dot)");
+    }
     String ascii;
     try {
       ascii = IDN.toASCII(host).toLowerCase(Locale.ROOT);

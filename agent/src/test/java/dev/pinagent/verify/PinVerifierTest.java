@@ -1,0 +1,212 @@
+package dev.pinagent.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.testing.TestPki;
+import dev.pinagent.testing.TestPki.Issued;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
+
+class PinVerifierTest {
+  private final Issued root = TestPki.ca("CN=Good Root").build();
+  private final Issued intermediate = TestPki.ca("CN=Good Intermediate").pathLength(0).issuedBy(root).build();
+  private final Issued leaf = TestPki.leaf("api.example.com").issuedBy(intermediate).build();
+  private final Issued evilRoot = TestPki.ca("CN=Evil Root").build();
+  private final Issued evilLeaf = TestPki.leaf("api.example.com").issuedBy(evilRoot).build();
+  private final X509TrustManager trustingBoth = trustManager(root.certificate, evilRoot.certificate);
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<String> log = new ArrayList<>();
+
+  private PinVerifier verifier(String yaml) {
+    try {
+      Policy policy = PolicyLoader.parse("p.yaml", yaml);
+      PinMetrics metrics = new PinMetrics(policy, 2, System::currentTimeMillis);
+      metrics.bindTo(registry);
+      return new PinVerifier(policy, metrics, new SpkiPins(100), log::add, System::currentTimeMillis);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String pinning(String mode, String... pins) {
+    return "version: 1\nmode: " + mode + "\npin-sets:\n  - name: api\n    hosts: [api.example.com]\n"
+        + "    pins: [" + String.join(", ", pins) + "]\n";
+  }
+
+  private double checks(String pinSet, String result) {
+    return registry.get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).counter().count();
+  }
+
+  private static X509TrustManager trustManager(X509Certificate... anchors) {
+    try {
+      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+      factory.init(TestPki.trustStore(anchors));
+      return (X509TrustManager) factory.getTrustManagers()[0];
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void acceptsAChainWhoseIssuerIsPinned() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
+        trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThat(checks("api", "match")).isEqualTo(1);
+    assertThat(log).isEmpty();
+  }
+
+  @Test
+  void acceptsAPinnedRootTheServerDidNotSend() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", root.pin()));
+    assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "API.example.com.", 443,
+        trustingBoth)).isEqualTo(CheckResult.MATCH);
+  }
+
+  @Test
+  void acceptsABackupPin() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", TestPki.randomPin(), leaf.pin()));
+    assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
+        trustingBoth)).isEqualTo(CheckResult.MATCH);
+  }
+
+  @Test
+  void blocksAnotherCaInEnforceModeWithAPasteableMessage() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 8443,
+        trustingBoth))
+        .isInstanceOf(CertificateException.class)
+        .hasMessage("Certificate pinning failure for host api.example.com (pin-set 'api')!"
+            + "\n  Certification path (leaf first):"
+            + "\n    " + evilLeaf.pin() + ": CN=api.example.com"
+            + "\n    " + evilRoot.pin() + ": CN=Evil Root"
+            + "\n  Pinned keys for pin-set 'api':"
+            + "\n    " + intermediate.pin());
+    assertThat(checks("api", "mismatch")).isEqualTo(1);
+    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "blocked").tag("host", "api.example.com")
+        .counter().count()).isEqualTo(1);
+    assertThat(log).containsExactly("[pin-agent] pin violation: host=api.example.com port=8443 pin_set=api "
+        + "action=blocked presented=" + evilLeaf.pin() + "," + evilRoot.pin());
+  }
+
+  @Test
+  void neverCountsAPinnedCertificateAppendedToAForgedChain() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin(), root.pin()));
+    X509TrustManager trustAll = trustManager();
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate, intermediate.certificate,
+        root.certificate), "api.example.com", 443, trustAll))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("Sent but not on the path from the leaf (never counted):\n    " + intermediate.pin());
+  }
+
+  @Test
+  void reportsButAllowsAMismatchInReportMode() throws Exception {
+    PinVerifier verifier = verifier(pinning("report", intermediate.pin()));
+    assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isEqualTo(CheckResult.MISMATCH);
+    assertThat(registry.get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").counter().count())
+        .isEqualTo(1);
+    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "reported").counter().count()).isEqualTo(1);
+    assertThat(log).singleElement().asString().contains("action=reported");
+  }
+
+  @Test
+  void allowsAndCountsAnUnpinnedHost() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), "other.example.com", 443, trustingBoth))
+        .isEqualTo(CheckResult.UNPINNED);
+    assertThat(checks("none", "unpinned")).isEqualTo(1);
+  }
+
+  @Test
+  void allowsAndCountsAConnectionWithoutHost() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), null, -1, trustingBoth))
+        .isEqualTo(CheckResult.UNKNOWN_HOST);
+    assertThat(checks("none", "unknown_host")).isEqualTo(1);
+  }
+
+  @Test
+  void stopsEnforcingOnTheExpiryDay() throws Exception {
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1).toString();
+    PinVerifier expired = verifier(pinning("enforce", intermediate.pin()) + "    expires: " + today + "\n");
+    assertThat(expired.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isEqualTo(CheckResult.EXPIRED);
+    PinVerifier live = verifier(pinning("enforce", intermediate.pin()).replace("name: api", "name: api2")
+        + "    expires: " + tomorrow + "\n");
+    assertThatThrownBy(() -> live.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class);
+  }
+
+  @Test
+  void capsDistinctHostsInTheViolationsMetric() throws Exception {
+    PinVerifier verifier = verifier("version: 1\nmode: report\npin-sets:\n  - name: api\n"
+        + "    hosts: [\"*.example.com\"]\n    pins: [" + intermediate.pin() + "]\n");
+    for (String host : new String[] {"a.example.com", "b.example.com", "c.example.com", "d.example.com"}) {
+      verifier.check(TestPki.chain(evilLeaf.certificate), host, 443, trustingBoth);
+    }
+    assertThat(registry.get(PinMetrics.VIOLATIONS).counters()).extracting(c -> c.getId().getTag("host"))
+        .containsExactlyInAnyOrder("a.example.com", "b.example.com", "other");
+    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("host", "other").counter().count()).isEqualTo(2);
+  }
+
+  @Test
+  void failsClosedForAnEnforcedPinnedHostWhenTheCheckItselfFails() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    X509Certificate[] unreadable = {null};
+    assertThatThrownBy(() -> verifier.check(unreadable, "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("Certificate pinning check failed for api.example.com (pin-set 'api')");
+    assertThat(checks("api", "error")).isEqualTo(1);
+  }
+
+  @Test
+  void letsTheOriginalDecisionStandInReportModeWhenTheCheckItselfFails() throws Exception {
+    PinVerifier verifier = verifier(pinning("report", intermediate.pin()));
+    X509Certificate[] unreadable = {null};
+    assertThat(verifier.check(unreadable, "api.example.com", 443, trustingBoth)).isEqualTo(CheckResult.ERROR);
+  }
+
+  @Test
+  void registersCheckCountersForEverySetBeforeTheFirstCheck() {
+    verifier(pinning("enforce", intermediate.pin()));
+    assertThat(checks("api", "match")).isZero();
+    assertThat(checks("api", "mismatch")).isZero();
+    assertThat(registry.get(PinMetrics.POLICY_LOADS).tag("result", "failure").counter().count()).isZero();
+  }
+
+  @Test
+  void exposesSecondsUntilExpiryAsAGauge() {
+    String inTenDays = LocalDate.now(ZoneOffset.UTC).plusDays(10).toString();
+    verifier(pinning("enforce", intermediate.pin()) + "    expires: " + inTenDays + "\n");
+    double seconds = registry.get(PinMetrics.SET_EXPIRY).tag("pin_set", "api").gauge().value();
+    assertThat(seconds).isBetween(9 * 86_400.0, 10 * 86_400.0);
+  }
+
+  @Test
+  void usesTheJvmDefaultTrustStoreWhenTheTrustManagerNamesNoIssuers() throws Exception {
+    // The default trust store holds none of this test's CAs, so a root pin cannot be reached here ...
+    PinVerifier verifier = verifier(pinning("enforce", root.pin()));
+    X509TrustManager trustAll = trustManager();
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate),
+        "api.example.com", 443, trustAll)).isInstanceOf(CertificateException.class);
+    // ... while a trust manager that names the root lets it be found.
+    assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
+        trustManager(root.certificate))).isEqualTo(CheckResult.MATCH);
+  }
+
+}
