@@ -1,0 +1,237 @@
+package dev.pinagent.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinagent.testing.TestPki;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TrustManagerWrappingTest {
+  private final List<String> events = new ArrayList<>();
+  private final List<String> checkedHosts = new ArrayList<>();
+  private boolean refuse;
+
+  private final PinEnforcement recording = new PinEnforcement() {
+    @Override
+    public void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
+        throws CertificateException {
+      checkedHosts.add(String.valueOf(host));
+      if (refuse) {
+        throw new CertificateException("pin mismatch");
+      }
+    }
+
+    @Override
+    public void wrapped(String source) {
+      events.add("wrapped " + source);
+    }
+
+    @Override
+    public void failed(String stage, Throwable error) {
+      events.add("failed " + stage);
+    }
+  };
+
+  @BeforeEach
+  void install() {
+    TrustManagerWrapping.install(recording);
+  }
+
+  @AfterEach
+  void uninstall() {
+    TrustManagerWrapping.install(null);
+  }
+
+  private static X509ExtendedTrustManager jdkTrustManager() throws Exception {
+    TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+    factory.init(TestPki.trustStore(TestPki.ca("CN=Test Root").build().certificate));
+    return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
+  }
+
+  @Test
+  void wrapsAnExtendedTrustManagerOnceAndReturnsTheSameWrapperAfterwards() throws Exception {
+    X509ExtendedTrustManager original = jdkTrustManager();
+    Object first = TrustManagerWrapping.wrap(original, "test");
+    Object second = TrustManagerWrapping.wrap(original, "test");
+
+    assertThat(first).isInstanceOf(PinningTrustManager.class).isSameAs(second);
+    assertThat(((PinningTrustManager) first).delegate()).isSameAs(original);
+    assertThat(TrustManagerWrapping.wrap(first, "test")).as("never wraps twice").isSameAs(first);
+    assertThat(events).containsExactly("wrapped test");
+  }
+
+  @Test
+  void leavesAPlainTrustManagerToTheJdkWhichAddsItsHostnameCheckFirst() {
+    X509TrustManager plain = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    assertThat(TrustManagerWrapping.wrap(plain, "test")).isSameAs(plain);
+    assertThat(TrustManagerWrapping.wrap("not a trust manager", "test")).isEqualTo("not a trust manager");
+  }
+
+  @Test
+  void changesNothingBeforeTheAgentIsInstalled() throws Exception {
+    TrustManagerWrapping.install(null);
+    X509ExtendedTrustManager original = jdkTrustManager();
+    assertThat(TrustManagerWrapping.wrap(original, "test")).isSameAs(original);
+  }
+
+  @Test
+  void keepsLengthOrderAndArrayTypeAndNeverModifiesTheCallersArray() throws Exception {
+    X509ExtendedTrustManager original = jdkTrustManager();
+    TrustManager other = new TrustManager() {};
+    X509TrustManager[] typed = {original};
+    TrustManager[] mixed = {other, original};
+
+    Object[] wrappedTyped = TrustManagerWrapping.wrapAll(typed, "factory");
+    Object[] wrappedMixed = TrustManagerWrapping.wrapAll(mixed, "factory");
+
+    assertThat(wrappedTyped).isInstanceOf(X509TrustManager[].class).hasSize(1);
+    assertThat(wrappedTyped[0]).isInstanceOf(PinningTrustManager.class);
+    assertThat(typed[0]).isSameAs(original);
+    assertThat(wrappedMixed).isInstanceOf(TrustManager[].class).hasSize(2);
+    assertThat(wrappedMixed[0]).isSameAs(other);
+    assertThat(wrappedMixed[1]).isSameAs(wrappedTyped[0]);
+    assertThat(mixed[1]).isSameAs(original);
+  }
+
+  @Test
+  void returnsTheSameArrayWhenThereIsNothingToWrap() {
+    TrustManager[] none = {new TrustManager() {}};
+    assertThat(TrustManagerWrapping.wrapAll(none, "factory")).isSameAs(none);
+    assertThat(TrustManagerWrapping.wrapAll(null, "factory")).isNull();
+  }
+
+  @Test
+  void checksPinsOnlyAfterTheOriginalTrustManagerAccepted() throws Exception {
+    PinningTrustManager wrapper = (PinningTrustManager) TrustManagerWrapping.wrap(jdkTrustManager(), "test");
+    X509Certificate[] untrusted = {TestPki.ca("CN=Untrusted").build().certificate};
+
+    assertThatThrownBy(() -> wrapper.checkServerTrusted(untrusted, "ECDHE_ECDSA"))
+        .isInstanceOf(CertificateException.class)
+        .isNotInstanceOf(IllegalStateException.class);
+    assertThat(checkedHosts).as("a chain the JVM refuses never reaches the pin check").isEmpty();
+  }
+
+  @Test
+  void checksOnlyOnceWhenWrappedTrustManagersAreNested() throws Exception {
+    X509ExtendedTrustManager acceptAll = new AcceptAll();
+    PinningTrustManager inner = (PinningTrustManager) TrustManagerWrapping.wrap(acceptAll, "inner");
+    X509ExtendedTrustManager application = new Delegating(inner);
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(application, "outer");
+    X509Certificate[] chain = {TestPki.ca("CN=Any").build().certificate};
+
+    outer.checkServerTrusted(chain, "RSA");
+    assertThat(checkedHosts).hasSize(1);
+    inner.checkServerTrusted(chain, "RSA");
+    assertThat(checkedHosts).as("the guard is released after each check").hasSize(2);
+  }
+
+  @Test
+  void letsTheEnforcementRefuseAfterTheOriginalAccepted() {
+    refuse = true;
+    PinningTrustManager wrapper = (PinningTrustManager) TrustManagerWrapping.wrap(new AcceptAll(), "test");
+    X509Certificate[] chain = {TestPki.ca("CN=Any").build().certificate};
+    assertThatThrownBy(() -> wrapper.checkServerTrusted(chain, "RSA", (SSLEngine) null))
+        .isInstanceOf(CertificateException.class).hasMessage("pin mismatch");
+    assertThatThrownBy(() -> wrapper.checkServerTrusted(chain, "RSA", (Socket) null))
+        .isInstanceOf(CertificateException.class).hasMessage("pin mismatch");
+  }
+
+  @Test
+  void passesClientChecksThroughUnchanged() throws Exception {
+    refuse = true;
+    PinningTrustManager wrapper = (PinningTrustManager) TrustManagerWrapping.wrap(new AcceptAll(), "test");
+    X509Certificate[] chain = {TestPki.ca("CN=Any").build().certificate};
+    wrapper.checkClientTrusted(chain, "RSA");
+    wrapper.checkClientTrusted(chain, "RSA", (Socket) null);
+    wrapper.checkClientTrusted(chain, "RSA", (SSLEngine) null);
+    assertThat(checkedHosts).isEmpty();
+  }
+
+  private static final class AcceptAll extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
+  /** An application's own manager delegating to one it got from a (wrapped) factory. */
+  private static final class Delegating extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager delegate;
+
+    Delegating(X509ExtendedTrustManager delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      delegate.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      delegate.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      delegate.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+}

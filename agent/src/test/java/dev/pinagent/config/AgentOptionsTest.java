@@ -1,0 +1,89 @@
+package dev.pinagent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class AgentOptionsTest {
+  private static Properties properties(String... keyValues) {
+    Properties properties = new Properties();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      properties.setProperty(keyValues[i], keyValues[i + 1]);
+    }
+    return properties;
+  }
+
+  @Test
+  void readsEveryOptionFromTheAgentArgument() {
+    AgentOptions options = AgentOptions.resolve("policy=/etc/pins.yaml,metrics.port=9464,metrics.host=0.0.0.0",
+        properties(), Map.of());
+    assertThat(options.policy()).isEqualTo("/etc/pins.yaml");
+    assertThat(options.metricsPort()).isEqualTo(9464);
+    assertThat(options.metricsHost()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void servesNoMetricsUnlessAPortIsGivenAndBindsToLoopbackByDefault() {
+    AgentOptions options = AgentOptions.resolve("policy=/etc/pins.yaml", properties(), Map.of());
+    assertThat(options.metricsPort()).isNull();
+    assertThat(options.metricsHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void prefersAgentArgumentsToSystemPropertiesToTheEnvironment() {
+    Map<String, String> environment = Map.of("PINAGENT_POLICY", "/env.yaml", "PINAGENT_METRICS_PORT", "1",
+        "PINAGENT_METRICS_HOST", "env-host");
+    Properties properties = properties("pinagent.policy", "/property.yaml", "pinagent.metrics.port", "2");
+
+    AgentOptions options = AgentOptions.resolve("policy=/argument.yaml", properties, environment);
+
+    assertThat(options.policy()).isEqualTo("/argument.yaml");
+    assertThat(options.metricsPort()).isEqualTo(2);
+    assertThat(options.metricsHost()).isEqualTo("env-host");
+  }
+
+  @Test
+  void ignoresUnrelatedPropertiesAndVariables() {
+    AgentOptions options = AgentOptions.resolve(null, properties("pinagent.policy", "/p.yaml", "java.home", "/x"),
+        Map.of("PATH", "/bin"));
+    assertThat(options.policy()).isEqualTo("/p.yaml");
+  }
+
+  static Stream<Arguments> invalidOptions() {
+    return Stream.of(
+        Arguments.of("no policy anywhere", "", properties(), Map.of(), "the option 'policy' is required"),
+        Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
+        Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
+            "unknown option 'polcy' (agent argument); known options: policy, metrics.port, metrics.host"),
+        Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
+            "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
+        Arguments.of("misspelt variable", "policy=/p.yaml", properties(), Map.of("PINAGENT_POLCY", "/p"),
+            "unknown option 'POLCY' (environment variable PINAGENT_POLCY)"),
+        Arguments.of("not key=value", "/etc/pins.yaml", properties(), Map.of(),
+            "agent argument '/etc/pins.yaml' is not key=value"),
+        Arguments.of("given twice", "policy=/a.yaml,policy=/b.yaml", properties(), Map.of(),
+            "agent argument 'policy' is given twice"),
+        Arguments.of("port not a number", "policy=/p.yaml,metrics.port=http", properties(), Map.of(),
+            "the option 'metrics.port' must be a port number from 0 to 65535, got 'http'"),
+        Arguments.of("port out of range", "policy=/p.yaml,metrics.port=70000", properties(), Map.of(),
+            "the option 'metrics.port' must be a port number from 0 to 65535, got '70000'"),
+        Arguments.of("empty host", "policy=/p.yaml,metrics.host=", properties(), Map.of(),
+            "the option 'metrics.host' must not be empty"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidOptions")
+  void refusesWithAMessageThatSaysWhatToFix(String guards, String arguments, Properties properties,
+      Map<String, String> environment, String message) {
+    assertThatThrownBy(() -> AgentOptions.resolve(arguments, properties, environment))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message);
+  }
+}
