@@ -4,9 +4,13 @@ import dev.pinagent.bridge.PinEnforcement;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.Enumeration;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 
 /**
  * Wraps the trust manager of a default {@code SSLContext} that already existed when the agent installed
@@ -55,6 +59,23 @@ public final class DefaultContextRewrapper {
     }
   }
 
+  /**
+   * A resumed TLS session skips the trust manager altogether, so sessions established before the agent
+   * would let a man in the middle already in place stay there unchecked. Invalidating them forces one full,
+   * pinned handshake per connection.
+   */
+  private static void forgetSessions(SSLSessionContext sessions) {
+    if (sessions == null) {
+      return;
+    }
+    for (Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements(); ) {
+      SSLSession session = sessions.getSession(ids.nextElement());
+      if (session != null) {
+        session.invalidate();
+      }
+    }
+  }
+
   private static void rewrap(Object contextSpi, Class<?> contextImpl) throws ReflectiveOperationException {
     if (contextSpi == null || !contextImpl.isInstance(contextSpi)) {
       return;
@@ -65,5 +86,8 @@ public final class DefaultContextRewrapper {
     if (current != null) {
       trustManager.set(contextSpi, TrustManagerWrapping.wrap(current, SOURCE));
     }
+    Method clientSessions = contextImpl.getDeclaredMethod("engineGetClientSessionContext");
+    clientSessions.setAccessible(true);
+    forgetSessions((SSLSessionContext) clientSessions.invoke(contextSpi));
   }
 }
