@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Loads a version-1 policy file. Strict by design: an unknown key, a wrong type or a duplicate is an error,
@@ -113,7 +116,10 @@ public final class PolicyLoader {
     options.setCodePointLimit(MAX_FILE_BYTES);
     options.setProcessComments(false);
     try {
-      Node root = new Yaml(options).compose(new StringReader(text));
+      // The composer alone, not Yaml: no constructor or representer classes are loaded, which keeps them
+      // off the host's start-up path and makes object construction impossible rather than merely refused.
+      Node root = new Composer(new ParserImpl(new StreamReader(new StringReader(text)), options), new Resolver(),
+          options).getSingleNode();
       if (root == null) {
         throw new PolicyException(name, 0, "", "is empty; expected a mapping with 'version: 1' and 'pin-sets'");
       }
