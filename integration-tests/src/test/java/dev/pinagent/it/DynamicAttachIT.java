@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.it.clients.AttachingProbe;
 import dev.pinagent.it.support.ForkedJvm;
-import dev.pinagent.it.support.JavaRuntimes;
-import dev.pinagent.it.support.MitmLab;
+import dev.pinagent.it.support.LabTest;
 import java.nio.file.Path;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -17,23 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Loading the agent into a running JVM (Agent-Class): the default SSLContext already exists and was built
  * before any hook, so the agent must wrap it directly; a bad policy must fail the attach, not the service.
  */
-class DynamicAttachIT {
-  private static MitmLab lab;
-
-  @BeforeAll
-  static void startServers() {
-    lab = new MitmLab();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    lab.close();
-  }
-
-  static Stream<Path> jvms() {
-    return JavaRuntimes.all().stream();
-  }
-
+class DynamicAttachIT extends LabTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
   void pinsTheDefaultContextThatExistedBeforeTheAttach(Path javaHome) {

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinagent.it.clients.HttpsProbe;
 import dev.pinagent.it.support.ForkedJvm;
 import dev.pinagent.it.support.JavaRuntimes;
-import dev.pinagent.it.support.MitmLab;
+import dev.pinagent.it.support.LabTest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,21 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (so the attack is real); with the agent in enforce mode it is refused with a message naming the host,
  * the pin-set and the pins, while the legitimate server is still accepted.
  */
-class EnforceModeIT {
+class EnforceModeIT extends LabTest {
   private static final List<String> CLIENTS = List.of("jdk-default", "jdk-custom", "jdk-plain-tm",
       "urlconnection-default", "urlconnection-custom", "trust-all", "trust-all-extended");
-
-  private static MitmLab lab;
-
-  @BeforeAll
-  static void startServers() {
-    lab = new MitmLab();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    lab.close();
-  }
 
   static Stream<Arguments> jvmsAndClients() {
     List<Arguments> cases = new ArrayList<>();

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.it.clients.HttpsProbe;
 import dev.pinagent.it.support.ForkedJvm;
-import dev.pinagent.it.support.JavaRuntimes;
 import dev.pinagent.it.support.Metrics;
-import dev.pinagent.it.support.MitmLab;
+import dev.pinagent.it.support.LabTest;
 import dev.pinagent.testing.TestPki;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,23 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every outcome of a check, seen from outside: report mode, expired sets, unpinned hosts, pins on a root the
  * server never sends, the JDK's own hostname check kept, and the counts on the scraped {@code /metrics}.
  */
-class PolicyOutcomesIT {
-  private static MitmLab lab;
-
-  @BeforeAll
-  static void startServers() {
-    lab = new MitmLab();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    lab.close();
-  }
-
-  static Stream<Path> jvms() {
-    return JavaRuntimes.all().stream();
-  }
-
+class PolicyOutcomesIT extends LabTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
   void countsEachOutcomeOnTheScrapedMetricsEndpoint(Path javaHome) {
@@ -47,9 +27,7 @@ class PolicyOutcomesIT {
         .main(HttpsProbe.class, "jdk-default", "--hold",
             lab.good.url("localhost"), lab.evil.url("localhost"), lab.evil.url("127.0.0.1"))
         .start();
-    child.awaitOutput("HOLD");
-    Metrics metrics = Metrics.scrape(port);
-    child.closeInput();
+    Metrics metrics = child.scrapeOnHold(port);
     ForkedJvm.Result result = child.await();
 
     assertThat(result.resultFor(lab.good.url("localhost"))).startsWith("OK");
@@ -74,9 +52,7 @@ class PolicyOutcomesIT {
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("report") + ",metrics.port=" + port)
         .main(HttpsProbe.class, "jdk-default", "--hold", lab.evil.url("localhost"))
         .start();
-    child.awaitOutput("HOLD");
-    Metrics metrics = Metrics.scrape(port);
-    child.closeInput();
+    Metrics metrics = child.scrapeOnHold(port);
     ForkedJvm.Result result = child.await();
 
     assertThat(result.resultFor(lab.evil.url("localhost"))).startsWith("OK 200 hello from evil");
@@ -124,9 +100,7 @@ class PolicyOutcomesIT {
             + ",metrics.port=" + port)
         .main(HttpsProbe.class, "jdk-default", "--hold", lab.evil.url("localhost"))
         .start();
-    child.awaitOutput("HOLD");
-    Metrics metrics = Metrics.scrape(port);
-    child.closeInput();
+    Metrics metrics = child.scrapeOnHold(port);
     ForkedJvm.Result result = child.await();
 
     assertThat(result.resultFor(lab.evil.url("localhost"))).startsWith("OK 200 hello from evil");

@@ -4,35 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.it.clients.HttpsProbe;
 import dev.pinagent.it.support.ForkedJvm;
-import dev.pinagent.it.support.JavaRuntimes;
-import dev.pinagent.it.support.MitmLab;
+import dev.pinagent.it.support.LabTest;
 import java.nio.file.Path;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** How the agent is attached and configured, and that a bad configuration stops the JVM with one clear line. */
-class StartupIT {
+class StartupIT extends LabTest {
   /** {@code PinAgent.EXIT_INVALID_CONFIGURATION}. */
   private static final int INVALID_CONFIGURATION = 78;
-
-  private static MitmLab lab;
-
-  @BeforeAll
-  static void startServers() {
-    lab = new MitmLab();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    lab.close();
-  }
-
-  static Stream<Path> jvms() {
-    return JavaRuntimes.all().stream();
-  }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")

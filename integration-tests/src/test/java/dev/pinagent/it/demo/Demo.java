@@ -42,9 +42,7 @@ public final class Demo {
           .agent("policy=" + policy + ",metrics.port=" + port)
           .main(HttpsProbe.class, "jdk-default", "--hold", good, evil)
           .start();
-      child.awaitOutput("HOLD");
-      Metrics metrics = Metrics.scrape(port);
-      child.closeInput();
+      Metrics metrics = child.scrapeOnHold(port);
       ForkedJvm.Result pinned = child.await();
       print(pinned, good, evil);
       System.out.println("  The agent's log (stderr of the client JVM):");

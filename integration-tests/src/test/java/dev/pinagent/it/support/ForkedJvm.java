@@ -157,6 +157,19 @@ public final class ForkedJvm {
       }
     }
 
+    /**
+     * For a probe run with {@code --hold}: waits until it has made its requests, scrapes its metrics
+     * endpoint, then lets it exit (collect the result with {@link #await()}).
+     */
+    public Metrics scrapeOnHold(int metricsPort) {
+      awaitOutput("HOLD");
+      try {
+        return Metrics.scrape(metricsPort);
+      } finally {
+        closeInput();
+      }
+    }
+
     public void closeInput() {
       try {
         process.getOutputStream().close();
