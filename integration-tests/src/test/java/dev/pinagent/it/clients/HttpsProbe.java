@@ -26,7 +26,8 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * A client program run in a forked JVM, the way a legacy service would run: it knows nothing of the agent.
- * {@code HttpsProbe <client> [--hold] <url>...} fetches each URL and prints one line per URL:
+ * Each library's clients live in a class of their own, loaded only when used, so a JVM needs only the jars of
+ * the client it runs. {@code HttpsProbe <client> [--hold] <url>...} fetches each URL and prints one line per URL:
  * {@code RESULT <url> OK <body>} or {@code RESULT <url> FAIL <exception chain>}. With {@code --hold} it then
  * prints {@code HOLD} and waits for its standard input to close, so a test can scrape its metrics.
  */
@@ -78,6 +79,24 @@ public final class HttpsProbe {
         return urlConnection(url, contextWith(new TrustAllManager()), true);
       case "trust-all-extended":
         return urlConnection(url, contextWith(new TrustAllExtendedManager()), true);
+      case "okhttp-default":
+      case "okhttp-custom":
+        return OkHttpClients.fetch(client, url);
+      case "apache-classic":
+      case "apache-async":
+      case "apache-trust-strategy":
+        return ApacheClients.fetch(client, url);
+      case "netty-jdk":
+      case "netty-openssl":
+        return NettyClients.fetch(client, url);
+      case "jetty":
+        return JettyClients.fetch(url);
+      case "grpc":
+        return GrpcClients.fetch(url);
+      case "bcjsse-default":
+        return urlConnection(url, BcJsseClients.context(true), false);
+      case "bcjsse-custom":
+        return urlConnection(url, BcJsseClients.context(false), false);
       default:
         throw new IllegalArgumentException("unknown client " + client);
     }
@@ -107,7 +126,7 @@ public final class HttpsProbe {
     }
   }
 
-  private static SSLContext contextWith(TrustManager trustManager) throws Exception {
+  static SSLContext contextWith(TrustManager trustManager) throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, new TrustManager[] {trustManager}, null);
     return context;

@@ -29,6 +29,7 @@ public final class ForkedJvm {
   private String agentArgs;
   private boolean withAgent;
   private String mainClass;
+  private String classpath;
   private final List<String> programArgs = new ArrayList<>();
 
   private ForkedJvm(Path javaHome) {
@@ -72,6 +73,41 @@ public final class ForkedJvm {
     return this;
   }
 
+  /**
+   * Runs with the test classes and only {@code jars} instead of the whole client class path (which
+   * deliberately also holds the unshaded Byte Buddy, Micrometer and SnakeYAML the agent shades, as an
+   * application would).
+   */
+  public ForkedJvm classpathWith(List<Path> jars) {
+    StringBuilder path = new StringBuilder(System.getProperty("it.classes", "target/test-classes"));
+    for (Path jar : jars) {
+      path.append(java.io.File.pathSeparatorChar).append(jar);
+    }
+    this.classpath = path.toString();
+    return this;
+  }
+
+  /** The BouncyCastle JSSE jars (bctls, bcprov, bcutil at the version bctls needs). */
+  public static List<Path> bcJsseJars() {
+    Path directory = Paths.get(System.getProperty("it.bcjsse.dir", "target/bcjsse"));
+    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+      return files.filter(file -> file.toString().endsWith(".jar")).sorted()
+          .collect(java.util.stream.Collectors.toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String defaultClasspath() {
+    String classes = System.getProperty("it.classes", "target/test-classes");
+    Path file = Paths.get(System.getProperty("it.client.classpath", "target/client-classpath.txt"));
+    try {
+      return classes + java.io.File.pathSeparator + new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("client class path not found at " + file + "; run the build through Maven", e);
+    }
+  }
+
   public ForkedJvm main(Class<?> main, String... args) {
     this.mainClass = main.getName();
     programArgs.addAll(List.of(args));
@@ -87,7 +123,7 @@ public final class ForkedJvm {
     command.add("-Xshare:auto");
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("it.classes", "target/test-classes"));
+    command.add(classpath != null ? classpath : defaultClasspath());
     command.add(mainClass);
     command.addAll(programArgs);
     return command;

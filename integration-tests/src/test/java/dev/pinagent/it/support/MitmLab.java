@@ -34,6 +34,8 @@ public final class MitmLab implements AutoCloseable {
   public final Path trustStore;
 
   private final AtomicInteger policies = new AtomicInteger();
+  private GrpcTestServer grpcGood;
+  private GrpcTestServer grpcEvil;
 
   public MitmLab() {
     try {
@@ -48,6 +50,23 @@ public final class MitmLab implements AutoCloseable {
     evil = TlsServer.start("evil", "127.0.0.1", evilLeaf.keyPair.getPrivate(), evilLeaf.certificate);
     wrongName = TlsServer.start("wrong-name", "127.0.0.1", wrongNameLeaf.keyPair.getPrivate(),
         wrongNameLeaf.certificate, goodIntermediate.certificate);
+  }
+
+  /** A gRPC server with the good chain, started on first use. */
+  public synchronized GrpcTestServer grpcGood() {
+    if (grpcGood == null) {
+      grpcGood = GrpcTestServer.start("good", directory, goodLeaf.keyPair.getPrivate(), goodLeaf.certificate,
+          goodIntermediate.certificate);
+    }
+    return grpcGood;
+  }
+
+  /** A gRPC server with the MITM's chain, started on first use. */
+  public synchronized GrpcTestServer grpcEvil() {
+    if (grpcEvil == null) {
+      grpcEvil = GrpcTestServer.start("evil", directory, evilLeaf.keyPair.getPrivate(), evilLeaf.certificate);
+    }
+    return grpcEvil;
   }
 
   /** Writes a policy file and returns its path. */
@@ -83,5 +102,11 @@ public final class MitmLab implements AutoCloseable {
     good.close();
     evil.close();
     wrongName.close();
+    if (grpcGood != null) {
+      grpcGood.close();
+    }
+    if (grpcEvil != null) {
+      grpcEvil.close();
+    }
   }
 }
