@@ -20,10 +20,19 @@ final class AgentEnforcement implements PinEnforcement {
     this.metrics = metrics;
   }
 
+  /**
+   * The verifier handles its own failures (failing closed where it must); anything that still escapes is a
+   * bug, and fails this handshake closed rather than leaking another exception type into the application.
+   */
   @Override
-  public void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
-      throws CertificateException {
-    verifier.check(chain, host, port, trustManager);
+  public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+      X509TrustManager trustManager) throws CertificateException {
+    try {
+      verifier.check(chain, serverName, peerHost, port, trustManager);
+    } catch (RuntimeException e) {
+      failed("check", e);
+      throw new CertificateException("PinAgent could not check this certificate chain", e);
+    }
   }
 
   @Override

@@ -53,6 +53,10 @@ final class AgentStartup {
       policy = PolicyLoader.load(Paths.get(options.policy()));
     } catch (PolicyException e) {
       throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      // Whatever else goes wrong before anything is hooked (an illegal path, a JVM short of memory) must
+      // still stop the JVM: the alternative is a service running unpinned that was meant to be pinned.
+      throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
     MeterRegistry registry = options.metricsPort() == null

@@ -10,46 +10,49 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The host and port a handshake is for, read from the handshake itself. The SNI name comes first (it is the
- * name the certificate is verified against), then the peer host the connection was opened with. Nothing is
- * passed through thread-locals: trust checks may run on delegated-task or virtual threads.
+ * The names and port a handshake is for, read from the handshake itself: the SNI name the client sent and
+ * the peer host the connection was opened with. Both are kept because the JDK's identity check accepts a
+ * certificate for either. Nothing is passed through thread-locals: trust checks may run on delegated-task
+ * or virtual threads.
  */
 final class HandshakeEndpoint {
-  final String host;
+  final String serverName;
+  final String peerHost;
   final int port;
 
-  private HandshakeEndpoint(String host, int port) {
-    this.host = host;
+  private HandshakeEndpoint(String serverName, String peerHost, int port) {
+    this.serverName = serverName;
+    this.peerHost = peerHost;
     this.port = port;
   }
 
   static HandshakeEndpoint of(Socket socket) {
     if (!(socket instanceof SSLSocket)) {
-      return new HandshakeEndpoint(null, socket == null ? -1 : socket.getPort());
+      return new HandshakeEndpoint(null, null, socket == null ? -1 : socket.getPort());
     }
     SSLSession session = ((SSLSocket) socket).getHandshakeSession();
-    String host = session == null ? null : hostOf(session);
-    int port = session != null && session.getPeerPort() > 0 ? session.getPeerPort() : socket.getPort();
-    return new HandshakeEndpoint(host, port);
+    if (session == null) {
+      return new HandshakeEndpoint(null, null, socket.getPort());
+    }
+    int port = session.getPeerPort() > 0 ? session.getPeerPort() : socket.getPort();
+    return new HandshakeEndpoint(serverNameOf(session), emptyToNull(session.getPeerHost()), port);
   }
 
   static HandshakeEndpoint of(SSLEngine engine) {
     if (engine == null) {
-      return new HandshakeEndpoint(null, -1);
+      return unknown();
     }
     SSLSession session = engine.getHandshakeSession();
-    String host = session == null ? null : hostOf(session);
-    if (host == null) {
-      host = engine.getPeerHost();
-    }
-    return new HandshakeEndpoint(host, engine.getPeerPort());
+    String peerHost = session == null ? null : emptyToNull(session.getPeerHost());
+    return new HandshakeEndpoint(session == null ? null : serverNameOf(session),
+        peerHost != null ? peerHost : emptyToNull(engine.getPeerHost()), engine.getPeerPort());
   }
 
   static HandshakeEndpoint unknown() {
-    return new HandshakeEndpoint(null, -1);
+    return new HandshakeEndpoint(null, null, -1);
   }
 
-  private static String hostOf(SSLSession session) {
+  private static String serverNameOf(SSLSession session) {
     if (session instanceof ExtendedSSLSession) {
       List<SNIServerName> names = ((ExtendedSSLSession) session).getRequestedServerNames();
       if (names != null) {
@@ -60,7 +63,10 @@ final class HandshakeEndpoint {
         }
       }
     }
-    String peerHost = session.getPeerHost();
-    return peerHost == null || peerHost.isEmpty() ? null : peerHost;
+    return null;
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
   }
 }

@@ -9,11 +9,12 @@ public interface PinEnforcement {
   /**
    * Checks a server chain that {@code trustManager} has already accepted.
    *
-   * @param host the SNI name or peer host of the connection, or {@code null} when none could be learned
+   * @param serverName the SNI name the client sent, or {@code null}
+   * @param peerHost the host the connection was opened with, or {@code null} when unknown
    * @param port the peer port, or -1 when unknown
    * @throws CertificateException when the host is pinned in enforce mode and the chain does not match
    */
-  void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
+  void check(X509Certificate[] chain, String serverName, String peerHost, int port, X509TrustManager trustManager)
       throws CertificateException;
 
   /** A trust manager was wrapped; {@code source} says which hook did it. */

@@ -3,6 +3,7 @@ package dev.pinagent.bridge;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -17,11 +18,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class PinningTrustManager extends X509ExtendedTrustManager {
   /**
-   * Set while this thread is inside a pin check. When trust managers are nested (an application's manager
-   * delegating to a factory's, each wrapped) only the outermost checks, so a handshake is counted once; the
-   * inner call happens synchronously on the same thread, which is why a thread-local is sound here.
+   * The chain this thread is checking. When trust managers are nested (an application's manager delegating
+   * to a factory's, each wrapped) only the outermost checks, so a handshake is counted once; the inner call
+   * happens synchronously on the same thread, which is why a thread-local is sound here. It holds the chain,
+   * not a flag: a trust manager that opens another TLS connection while checking (an OCSP or validation
+   * service over HTTPS) must not have that other handshake's check skipped.
    */
-  private static final ThreadLocal<Boolean> CHECKING = new ThreadLocal<>();
+  private static final ThreadLocal<X509Certificate[]> CHECKING = new ThreadLocal<>();
 
   private final X509ExtendedTrustManager delegate;
   private final PinEnforcement enforcement;
@@ -38,53 +41,69 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    if (CHECKING.get() != null) {
+    X509Certificate[] outer = CHECKING.get();
+    if (isNested(outer, chain)) {
       delegate.checkServerTrusted(chain, authType);
       return;
     }
-    CHECKING.set(Boolean.TRUE);
+    CHECKING.set(chain);
     try {
       delegate.checkServerTrusted(chain, authType);
       pin(chain, HandshakeEndpoint.unknown());
     } finally {
-      CHECKING.remove();
+      restore(outer);
     }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    if (CHECKING.get() != null) {
+    X509Certificate[] outer = CHECKING.get();
+    if (isNested(outer, chain)) {
       delegate.checkServerTrusted(chain, authType, socket);
       return;
     }
-    CHECKING.set(Boolean.TRUE);
+    CHECKING.set(chain);
     try {
       delegate.checkServerTrusted(chain, authType, socket);
       pin(chain, HandshakeEndpoint.of(socket));
     } finally {
-      CHECKING.remove();
+      restore(outer);
     }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    if (CHECKING.get() != null) {
+    X509Certificate[] outer = CHECKING.get();
+    if (isNested(outer, chain)) {
       delegate.checkServerTrusted(chain, authType, engine);
       return;
     }
-    CHECKING.set(Boolean.TRUE);
+    CHECKING.set(chain);
     try {
       delegate.checkServerTrusted(chain, authType, engine);
       pin(chain, HandshakeEndpoint.of(engine));
     } finally {
+      restore(outer);
+    }
+  }
+
+  /** Whether an outer wrapper on this thread is already checking this very chain. */
+  private static boolean isNested(X509Certificate[] outer, X509Certificate[] chain) {
+    return outer != null && (outer == chain || Arrays.equals(outer, chain));
+  }
+
+  private static void restore(X509Certificate[] outer) {
+    if (outer == null) {
       CHECKING.remove();
+    } else {
+      CHECKING.set(outer);
     }
   }
 
   private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {
-    enforcement.check(chain, endpoint.host, endpoint.port, delegate);
+    enforcement.check(chain, endpoint.serverName, endpoint.peerHost, endpoint.port, delegate);
   }
 
   @Override

@@ -1,9 +1,6 @@
 package dev.pinagent.bridge;
 
-import java.lang.ref.WeakReference;
 import java.lang.reflect.Array;
-import java.util.Map;
-import java.util.WeakHashMap;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -16,9 +13,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class TrustManagerWrapping {
   private static volatile PinEnforcement enforcement;
 
-  /** Values are weak too: a wrapper holds its delegate strongly, which would otherwise pin the key forever. */
-  private static final Map<X509ExtendedTrustManager, WeakReference<PinningTrustManager>> WRAPPERS =
-      new WeakHashMap<>();
+  private static final WrapperCache WRAPPERS = new WrapperCache();
 
   private TrustManagerWrapping() {}
 
@@ -41,11 +36,10 @@ public final class TrustManagerWrapping {
     try {
       X509ExtendedTrustManager delegate = (X509ExtendedTrustManager) trustManager;
       synchronized (WRAPPERS) {
-        WeakReference<PinningTrustManager> known = WRAPPERS.get(delegate);
-        PinningTrustManager wrapper = known == null ? null : known.get();
+        PinningTrustManager wrapper = WRAPPERS.get(delegate);
         if (wrapper == null) {
           wrapper = new PinningTrustManager(delegate, current);
-          WRAPPERS.put(delegate, new WeakReference<>(wrapper));
+          WRAPPERS.put(delegate, wrapper);
           current.wrapped(source);
         }
         return wrapper;

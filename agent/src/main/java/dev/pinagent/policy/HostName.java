@@ -57,13 +57,59 @@ public final class HostName {
     return ascii;
   }
 
-  /** Like {@link #normalize} but returns {@code null} instead of throwing: for hosts seen on connections. */
-  public static String normalizeOrNull(String raw) {
+  /**
+   * Normalizes a host a connection was made to, or returns {@code null} when it cannot be read. Unlike a
+   * policy pattern, which must be written unambiguously, a connection host is read the way the JDK read it
+   * to connect: {@code 167772167}, {@code 10.7} and {@code 010.0.0.7} all reach 10.0.0.7, so they must all
+   * find a pin-set for 10.0.0.7.
+   */
+  public static String normalizeConnectionHost(String raw) {
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    String host = raw.endsWith(".") ? raw.substring(0, raw.length() - 1) : raw;
+    if (!host.isEmpty() && looksLikeIpv4(host)) {
+      return parseIpv4LikeJdk(host);
+    }
     try {
       return normalize(raw);
     } catch (IllegalArgumentException e) {
       return null;
     }
+  }
+
+  /**
+   * The JDK's reading of a numeric IPv4 literal (java.net.InetAddress): one to four decimal parts, the last
+   * filling the remaining bytes; leading zeros are decimal. Returns {@code null} for anything else, which
+   * the JDK would have sent to DNS and could not have connected to as an address.
+   */
+  private static String parseIpv4LikeJdk(String host) {
+    String[] parts = host.split("\\.", -1);
+    if (parts.length > 4) {
+      return null;
+    }
+    long[] values = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].isEmpty() || parts[i].length() > 10) {
+        return null;
+      }
+      values[i] = Long.parseLong(parts[i]);
+    }
+    long address = 0;
+    for (int i = 0; i < parts.length - 1; i++) {
+      if (values[i] > 255) {
+        return null;
+      }
+      address = (address << 8) | values[i];
+    }
+    int remainingBytes = 4 - (parts.length - 1);
+    long last = values[parts.length - 1];
+    if (last >= (1L << (8 * remainingBytes))) {
+      return null;
+    }
+    address = (address << (8 * remainingBytes)) | last;
+    return ((address >> 24) & 0xff) + "." + ((address >> 16) & 0xff) + "." + ((address >> 8) & 0xff) + "."
+        + (address & 0xff);
   }
 
   /** The fast path for the common case: already normalized names need no IDN conversion or copying. */
@@ -161,6 +207,9 @@ public final class HostName {
   private static String normalizeIpv6(String raw, String host) {
     int zone = host.indexOf('%');
     String address = zone >= 0 ? host.substring(0, zone) : host;
+    if (address.indexOf(':') < 0) {
+      throw new IllegalArgumentException("'" + raw + "' is not an IPv6 address");
+    }
     for (int i = 0; i < address.length(); i++) {
       char c = Character.toLowerCase(address.charAt(i));
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.')) {

@@ -52,6 +52,10 @@ public final class HostPattern {
       throw new IllegalArgumentException(
           expected() + ", got '" + text + "': a wildcard may only be the whole first label");
     }
+    if (rest.indexOf('%') >= 0) {
+      throw new IllegalArgumentException(
+          expected() + ", got '" + text + "': write IPv6 addresses without a zone ('%...')");
+    }
     String domain;
     try {
       domain = HostName.normalize(rest);

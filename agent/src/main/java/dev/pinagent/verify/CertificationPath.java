@@ -60,12 +60,11 @@ public final class CertificationPath {
   /**
    * Whether {@code anchor} issued the top of {@code path}: same name, valid signature. Trust anchors are
    * trusted by configuration, so their own extensions are not held against them (RFC 5280 section 6.1.1).
+   * The caller has made sure the top is not itself self-signed (a root ends the path).
    */
   public static boolean anchorIssued(X509Certificate anchor, List<X509Certificate> path) {
     X509Certificate top = path.get(path.size() - 1);
-    return !isSelfSigned(top)
-        && anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal())
-        && verifies(top, anchor);
+    return anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && verifies(top, anchor);
   }
 
   /** Whether {@code candidate} is a CA that may sign {@code child} at this depth, and did. */
@@ -81,7 +80,21 @@ public final class CertificationPath {
     if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
       return false;
     }
-    return verifies(child, candidate);
+    return isCurrentlyValid(candidate) && verifies(child, candidate);
+  }
+
+  /**
+   * An expired or not yet valid CA does not link. Servers still send stale cross-certificates (an old root's
+   * signature on a new root), and the path the JDK validated went around them to a current anchor.
+   */
+  private static boolean isCurrentlyValid(X509Certificate certificate) {
+    try {
+      certificate.checkValidity();
+      return true;
+    } catch (java.security.cert.CertificateExpiredException
+        | java.security.cert.CertificateNotYetValidException e) {
+      return false;
+    }
   }
 
   /** Intermediate CAs already on the path, not counting self-issued ones (RFC 5280 section 4.2.1.9). */

@@ -17,6 +17,9 @@ public final class TrustAnchors {
 
   /** The anchor that issued the top of {@code path}, or {@code null} when none did. */
   public static X509Certificate issuerOf(List<X509Certificate> path, X509TrustManager trustManager) {
+    if (path.isEmpty() || CertificationPath.isSelfSigned(path.get(path.size() - 1))) {
+      return null;
+    }
     X509Certificate[] accepted = trustManager == null ? null : trustManager.getAcceptedIssuers();
     if (accepted == null || accepted.length == 0) {
       accepted = DefaultTrustStore.CERTIFICATES;

@@ -25,9 +25,9 @@ class TrustManagerWrappingTest {
 
   private final PinEnforcement recording = new PinEnforcement() {
     @Override
-    public void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
-        throws CertificateException {
-      checkedHosts.add(String.valueOf(host));
+    public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+        X509TrustManager trustManager) throws CertificateException {
+      checkedHosts.add(String.valueOf(peerHost));
       if (refuse) {
         throw new CertificateException("pin mismatch");
       }
@@ -149,6 +149,34 @@ class TrustManagerWrappingTest {
   }
 
   @Test
+  void stillChecksAnotherHandshakeThatATrustManagerMakesWhileChecking() throws Exception {
+    X509Certificate[] otherChain = {TestPki.ca("CN=Validation Service").build().certificate};
+    PinningTrustManager validationService = (PinningTrustManager) TrustManagerWrapping.wrap(new AcceptAll(), "v");
+    X509ExtendedTrustManager callsOut = new Delegating(new AcceptAll()) {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        validationService.checkServerTrusted(otherChain, authType);
+      }
+    };
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(callsOut, "outer");
+
+    outer.checkServerTrusted(new X509Certificate[] {TestPki.ca("CN=Any").build().certificate}, "RSA");
+
+    assertThat(checkedHosts).as("the inner handshake and the outer one are both checked").hasSize(2);
+  }
+
+  @Test
+  void tellsTrustManagersApartByIdentityNotByTheirEquals() {
+    X509ExtendedTrustManager first = new LooselyEqual();
+    X509ExtendedTrustManager second = new LooselyEqual();
+    PinningTrustManager firstWrapper = (PinningTrustManager) TrustManagerWrapping.wrap(first, "test");
+    PinningTrustManager secondWrapper = (PinningTrustManager) TrustManagerWrapping.wrap(second, "test");
+
+    assertThat(firstWrapper.delegate()).isSameAs(first);
+    assertThat(secondWrapper.delegate()).isSameAs(second);
+  }
+
+  @Test
   void letsTheEnforcementRefuseAfterTheOriginalAccepted() {
     refuse = true;
     PinningTrustManager wrapper = (PinningTrustManager) TrustManagerWrapping.wrap(new AcceptAll(), "test");
@@ -170,7 +198,7 @@ class TrustManagerWrappingTest {
     assertThat(checkedHosts).isEmpty();
   }
 
-  private static final class AcceptAll extends X509ExtendedTrustManager {
+  private static class AcceptAll extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
@@ -195,8 +223,21 @@ class TrustManagerWrappingTest {
     }
   }
 
+  /** A trust manager whose equals says every instance is the same. */
+  private static final class LooselyEqual extends AcceptAll {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof LooselyEqual;
+    }
+
+    @Override
+    public int hashCode() {
+      return 1;
+    }
+  }
+
   /** An application's own manager delegating to one it got from a (wrapped) factory. */
-  private static final class Delegating extends X509ExtendedTrustManager {
+  private static class Delegating extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager delegate;
 
     Delegating(X509ExtendedTrustManager delegate) {

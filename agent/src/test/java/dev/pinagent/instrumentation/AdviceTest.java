@@ -32,7 +32,8 @@ class AdviceTest {
   void install() {
     TrustManagerWrapping.install(new PinEnforcement() {
       @Override
-      public void check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager) {}
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
 
       @Override
       public void wrapped(String source) {

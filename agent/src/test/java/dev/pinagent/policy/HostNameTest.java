@@ -43,6 +43,8 @@ class HostNameTest {
     "256.0.0.1           | 0 to 255",
     "1.2.3               | four dot-separated numbers",
     "zz::1               | not an IPv6 address",
+    "%:                  | not an IPv6 address",
+    "1.2.3%:             | not an IPv6 address",
   })
   void refusesWhatIsNotAHostName(String raw, String problem) {
     assertThatThrownBy(() -> HostName.normalize(raw))
@@ -51,9 +53,24 @@ class HostNameTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"a..example.com", "''", "bad host"})
+  @CsvSource({"a..example.com", "''", "bad host", "1.2.3.4.5", "256.1.1.1", "1.16777216", "cafe%:"})
   void returnsNullForConnectionHostsItCannotRead(String raw) {
-    assertThat(HostName.normalizeOrNull(raw)).isNull();
+    assertThat(HostName.normalizeConnectionHost(raw)).isNull();
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+    "10.0.0.7        | 10.0.0.7",
+    "010.0.0.7       | 10.0.0.7",
+    "10.0.7          | 10.0.0.7",
+    "10.7            | 10.0.0.7",
+    "167772167       | 10.0.0.7",
+    "10.0.0.7.       | 10.0.0.7",
+    "API.Example.com | api.example.com",
+    "[::1]           | 0:0:0:0:0:0:0:1",
+  })
+  void readsConnectionHostsTheWayTheJdkConnectedToThem(String raw, String normalized) {
+    assertThat(HostName.normalizeConnectionHost(raw)).isEqualTo(normalized);
   }
 
   @ParameterizedTest

@@ -46,6 +46,7 @@ class HostPatternTest {
     "*.                 | empty",
     "*.10.0.0.7         | wildcards apply to domain names, not IP addresses",
     "**.::1             | wildcards apply to domain names, not IP addresses",
+    "fe80::1%eth0       | write IPv6 addresses without a zone",
   })
   void refusesMalformedPatterns(String pattern, String problem) {
     assertThatThrownBy(() -> HostPattern.parse(pattern))

@@ -91,6 +91,17 @@ class CertificationPathTest {
   }
 
   @Test
+  void doesNotLinkThroughAnExpiredCa() {
+    java.time.Instant past = java.time.Instant.now().minus(java.time.Duration.ofDays(400));
+    Issued expired = TestPki.ca("CN=Intermediate").keyPair(intermediate.keyPair).issuedBy(root)
+        .validity(past, past.plus(java.time.Duration.ofDays(30))).build();
+    assertThat(path(leaf.certificate, expired.certificate)).containsExactly(leaf.certificate);
+    assertThat(path(leaf.certificate, expired.certificate, intermediate.certificate))
+        .as("a current certificate for the same CA is used instead")
+        .containsExactly(leaf.certificate, intermediate.certificate);
+  }
+
+  @Test
   void stopsAtTheDepthLimit() {
     Issued signer = root;
     X509Certificate[] sent = new X509Certificate[CertificationPath.MAX_DEPTH + 3];

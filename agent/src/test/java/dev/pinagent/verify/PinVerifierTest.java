@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class PinVerifierTest {
   private final Issued root = TestPki.ca("CN=Good Root").build();
   private final Issued intermediate = TestPki.ca("CN=Good Intermediate").pathLength(0).issuedBy(root).build();
-  private final Issued leaf = TestPki.leaf("api.example.com").issuedBy(intermediate).build();
+  private final Issued leaf = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(intermediate).build();
   private final Issued evilRoot = TestPki.ca("CN=Evil Root").build();
   private final Issued evilLeaf = TestPki.leaf("api.example.com").issuedBy(evilRoot).build();
   private final X509TrustManager trustingBoth = trustManager(root.certificate, evilRoot.certificate);
@@ -89,7 +89,8 @@ class PinVerifierTest {
     assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 8443,
         trustingBoth))
         .isInstanceOf(CertificateException.class)
-        .hasMessage("Certificate pinning failure for host api.example.com (pin-set 'api')!"
+        .hasMessage("Certificate pinning failure for host api.example.com (pin-set 'api'): "
+            + "no key on the certification path is pinned."
             + "\n  Certification path (leaf first):"
             + "\n    " + evilLeaf.pin() + ": CN=api.example.com"
             + "\n    " + evilRoot.pin() + ": CN=Evil Root"
@@ -110,6 +111,55 @@ class PinVerifierTest {
         root.certificate), "api.example.com", 443, trustAll))
         .isInstanceOf(CertificateException.class)
         .hasMessageContaining("Sent but not on the path from the leaf (never counted):\n    " + intermediate.pin());
+  }
+
+  @Test
+  void refusesACertificateFromThePinnedCaForAnotherNameWhenNothingElseCheckedTheName() {
+    Issued otherCustomer = TestPki.leaf("attacker.example.net").dns("attacker.example.net")
+        .issuedBy(intermediate).build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    X509TrustManager trustAll = trustManager();
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(otherCustomer.certificate, intermediate.certificate),
+        "api.example.com", 443, trustAll))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("the pinned key " + intermediate.pin() + " (CN=Good Intermediate) is on the path, "
+            + "but the leaf certificate does not name api.example.com");
+  }
+
+  @Test
+  void acceptsAPinnedLeafKeyWhateverNameItsCertificateCarries() throws Exception {
+    Issued selfSigned = TestPki.ca("CN=partner-appliance").build();
+    PinVerifier verifier = verifier(pinning("enforce", selfSigned.pin()));
+    assertThat(verifier.check(TestPki.chain(selfSigned.certificate), "api.example.com", 443, trustManager()))
+        .isEqualTo(CheckResult.MATCH);
+  }
+
+  @Test
+  void acceptsALeafThatNamesTheHostByWildcardOrCommonName() throws Exception {
+    Issued wildcard = TestPki.leaf("x").dns("*.example.com").issuedBy(intermediate).build();
+    Issued commonNameOnly = TestPki.leaf("api.example.com").issuedBy(intermediate).build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThat(verifier.check(TestPki.chain(wildcard.certificate, intermediate.certificate), "api.example.com",
+        443, trustManager())).isEqualTo(CheckResult.MATCH);
+    assertThat(verifier.check(TestPki.chain(commonNameOnly.certificate, intermediate.certificate),
+        "api.example.com", 443, trustManager())).isEqualTo(CheckResult.MATCH);
+  }
+
+  @Test
+  void enforcesTheSetOfThePeerHostWhenTheSniNameIsUnpinned() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "unpinned.example.org",
+        "api.example.com", 443, trustingBoth)).isInstanceOf(CertificateException.class);
+  }
+
+  @Test
+  void enforcesTheSetOfAnIpAddressHoweverTheJdkWasGivenIt() {
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n  - name: api\n    hosts: [10.0.0.7]\n"
+        + "    pins: [" + intermediate.pin() + "]\n");
+    for (String spelling : new String[] {"10.0.0.7", "167772167", "010.0.0.7", "10.7"}) {
+      assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), spelling, 443, trustingBoth))
+          .as(spelling).isInstanceOf(CertificateException.class);
+    }
   }
 
   @Test

@@ -8,13 +8,13 @@ import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -71,19 +71,24 @@ public final class PolicyLoader {
   /** Loads the policy at {@code file}; every failure is a {@link PolicyException} naming the file. */
   public static Policy load(Path file) throws PolicyException {
     String name = file.toString();
-    byte[] bytes;
-    try {
-      if (Files.isDirectory(file)) {
-        throw new PolicyException(name, 0, "", "is a directory; expected a policy file");
-      }
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new PolicyException(name, 0, "", "is larger than " + MAX_FILE_BYTES + " bytes; is it a policy file?");
-      }
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(file)) {
       throw new PolicyException(name, 0, "", "no such file; set policy= to the path of an existing policy file");
+    }
+    if (Files.isDirectory(file)) {
+      throw new PolicyException(name, 0, "", "is a directory; expected a policy file");
+    }
+    // A device or pipe (/dev/zero, a FIFO) would exhaust memory or block start-up forever.
+    if (!Files.isRegularFile(file)) {
+      throw new PolicyException(name, 0, "", "is not a regular file; expected a policy file");
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (IOException e) {
       throw new PolicyException(name, 0, "", "cannot be read: " + e);
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new PolicyException(name, 0, "", "is larger than " + MAX_FILE_BYTES + " bytes; is it a policy file?");
     }
     String text;
     try {

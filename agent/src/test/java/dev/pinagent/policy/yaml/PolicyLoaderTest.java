@@ -188,6 +188,12 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void refusesADeviceThatWouldNeverEnd() {
+    assertThatThrownBy(() -> PolicyLoader.load(java.nio.file.Paths.get("/dev/zero")))
+        .hasMessage("/dev/zero: is not a regular file; expected a policy file");
+  }
+
+  @Test
   void refusesAFileThatIsNotUtf8(@TempDir Path directory) throws Exception {
     Path file = Files.write(directory.resolve("p.yaml"), new byte[] {'v', (byte) 0xff, (byte) 0xfe, '\n'});
     assertThatThrownBy(() -> PolicyLoader.load(file)).hasMessageContaining("is not UTF-8 text");
