@@ -6,6 +6,7 @@ import dev.pinagent.instrumentation.DefaultContextRewrapper;
 import dev.pinagent.instrumentation.HookInstaller;
 import dev.pinagent.metrics.MetricsEndpoint;
 import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.metrics.QuietMicrometerLogging;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.yaml.PolicyLoader;
@@ -59,6 +60,7 @@ final class AgentStartup {
       throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
+    QuietMicrometerLogging.install();
     MeterRegistry registry = options.metricsPort() == null
         ? new SimpleMeterRegistry()
         : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -73,13 +75,11 @@ final class AgentStartup {
     HookInstaller.install(instrumentation, enforcement);
     DefaultContextRewrapper.wrapExisting(instrumentation, enforcement);
 
-    String endpoint = "";
+    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
+        + " (default mode " + policy.defaultMode().id() + ")");
     if (registry instanceof PrometheusMeterRegistry) {
-      endpoint = "; metrics at http://" + options.metricsHost() + ":" + options.metricsPort() + "/metrics";
       startMetricsEndpoint(options, (PrometheusMeterRegistry) registry, enforcement);
     }
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
-        + " (default mode " + policy.defaultMode().id() + ")" + endpoint);
   }
 
   /**
@@ -90,7 +90,9 @@ final class AgentStartup {
       AgentEnforcement enforcement) {
     Thread starter = new Thread(() -> {
       try {
-        MetricsEndpoint.start(options.metricsHost(), options.metricsPort(), registry);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(options.metricsHost(), options.metricsPort(), registry);
+        System.err.println("[pin-agent] serving metrics at http://" + options.metricsHost() + ":" + endpoint.port()
+            + "/metrics");
       } catch (Throwable e) {
         enforcement.failed("metrics_endpoint", e);
       }

@@ -1,5 +1,6 @@
 package dev.pinagent.bridge;
 
+import java.net.InetAddress;
 import java.net.Socket;
 import java.util.List;
 import javax.net.ssl.ExtendedSSLSession;
@@ -31,11 +32,27 @@ final class HandshakeEndpoint {
       return new HandshakeEndpoint(null, null, socket == null ? -1 : socket.getPort());
     }
     SSLSession session = ((SSLSocket) socket).getHandshakeSession();
-    if (session == null) {
-      return new HandshakeEndpoint(null, null, socket.getPort());
+    String peerHost = session == null ? null : emptyToNull(session.getPeerHost());
+    if (peerHost == null) {
+      // Some providers (BouncyCastle JSSE on a socket connected after creation) leave the session's peer host
+      // empty; the socket still knows where it is connected.
+      peerHost = hostOf(socket.getInetAddress());
     }
-    int port = session.getPeerPort() > 0 ? session.getPeerPort() : socket.getPort();
-    return new HandshakeEndpoint(serverNameOf(session), emptyToNull(session.getPeerHost()), port);
+    int port = session != null && session.getPeerPort() > 0 ? session.getPeerPort() : socket.getPort();
+    return new HandshakeEndpoint(session == null ? null : serverNameOf(session), peerHost, port);
+  }
+
+  /**
+   * The host name an address was created with, else its IP literal; never a reverse DNS lookup
+   * ({@code getHostName()} would make one for an address created from a literal).
+   */
+  private static String hostOf(InetAddress address) {
+    if (address == null) {
+      return null;
+    }
+    String text = address.toString();
+    int slash = text.indexOf('/');
+    return slash > 0 ? text.substring(0, slash) : address.getHostAddress();
   }
 
   static HandshakeEndpoint of(SSLEngine engine) {

@@ -18,16 +18,17 @@ import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.pool.TypePool;
 
 /**
- * Installs the hooks with a plain {@link ClassFileTransformer} that hands exactly two JDK types to Byte
+ * Installs the hooks with a plain {@link ClassFileTransformer} that hands exactly three JDK types to Byte
  * Buddy's {@link Advice}, and retransforms them if they were loaded before the agent.
  *
  * <p>Why not {@code AgentBuilder}: its default initialization strategy touches {@code sun.misc.Unsafe} when
  * constructed (a warning on every start under Java 24+), and its matching machinery costs start-up time we
- * do not need for two types matched by exact name. A name lookup per loaded class is all other classes pay.
+ * do not need for three types matched by exact name. A name lookup per loaded class is all other classes pay.
  */
 public final class HookInstaller {
   private static final List<TypeInstrumentation> INSTRUMENTATIONS =
-      List.of(new SslContextImplInstrumentation(), new TrustManagerFactoryInstrumentation());
+      List.of(new SslContextImplInstrumentation(), new TrustManagerFactoryInstrumentation(),
+          new SslContextInitInstrumentation());
 
   private HookInstaller() {}
 
@@ -107,15 +108,23 @@ public final class HookInstaller {
       return transform(null, loader, internalName, redefined, domain, classFile);
     }
 
+    /**
+     * Everything, the advice included, is described from class files, never by reflection: reflecting on
+     * an advice method that names the very type being loaded ({@code SSLContext}) would load it again from
+     * inside its own transformation, a {@code ClassCircularityError}.
+     */
     static byte[] apply(TypeInstrumentation hook, ClassLoader loader, byte[] classFile) {
       ClassFileLocator locator = new ClassFileLocator.Compound(
           ClassFileLocator.Simple.of(hook.typeName(), classFile),
-          ClassFileLocator.ForClassLoader.of(loader));
-      TypeDescription type = TypePool.Default.of(locator).describe(hook.typeName()).resolve();
+          ClassFileLocator.ForClassLoader.of(loader),
+          ClassFileLocator.ForClassLoader.of(hook.advice().getClassLoader()));
+      TypePool pool = TypePool.Default.of(locator);
+      TypeDescription type = pool.describe(hook.typeName()).resolve();
+      TypeDescription advice = pool.describe(hook.advice().getName()).resolve();
       return new ByteBuddy()
           .with(TypeValidation.DISABLED)
           .decorate(type, locator)
-          .visit(Advice.to(hook.advice()).on(hook.methods(type)))
+          .visit(Advice.to(advice, locator).on(hook.methods(type)))
           .make()
           .getBytes();
     }

@@ -32,7 +32,7 @@ class ClientsIT extends LabTest {
       "jetty",
       "grpc",
       "trust-all", "trust-all-extended",
-      "bcjsse-default", "bcjsse-custom");
+      "bcjsse-default", "bcjsse-custom", "bcjsse-trust-all-extended");
 
   static Stream<Arguments> jvmsAndClients() {
     List<Arguments> cases = new ArrayList<>();

@@ -79,6 +79,21 @@ class StartupIT extends LabTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
+  void leavesTheApplicationsLoggingAloneAndSaysWhereItServesMetrics(Path javaHome) {
+    int port = dev.pinagent.it.support.Metrics.freePort();
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",metrics.port=" + port)
+        .main(HttpsProbe.class, "jdk-default", lab.good.url("localhost"))
+        .run();
+
+    assertThat(result.resultFor(lab.good.url("localhost"))).startsWith("OK");
+    assertThat(result.stderr).as("the application's SLF4J (on its class path) is never initialized by the agent")
+        .doesNotContain("SLF4J");
+    assertThat(result.stderr).contains("[pin-agent] serving metrics at http://127.0.0.1:" + port + "/metrics");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
   void printsNoUnsafeOrOtherWarningsAtStartup(Path javaHome) {
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce"))

@@ -13,13 +13,13 @@ import javax.net.ssl.TrustManager;
 final class BcJsseClients {
   private BcJsseClients() {}
 
-  static SSLContext context(boolean defaultTrustManagers) throws Exception {
+  /** A BCJSSE context trusting {@code trustManager}, or its provider's defaults when that is null. */
+  static SSLContext context(TrustManager trustManager) throws Exception {
     Provider provider = (Provider) Class.forName("org.bouncycastle.jsse.provider.BouncyCastleJsseProvider")
         .getConstructor().newInstance();
     SSLContext context = SSLContext.getInstance("TLS", provider);
     // bctls has no DEFAULT SecureRandom of its own without the BC provider registered; hand it the JDK's.
-    context.init(null, defaultTrustManagers ? null : new TrustManager[] {HttpsProbe.defaultTrustManager()},
-        new SecureRandom());
+    context.init(null, trustManager == null ? null : new TrustManager[] {trustManager}, new SecureRandom());
     return context;
   }
 }

@@ -94,9 +94,11 @@ public final class HttpsProbe {
       case "grpc":
         return GrpcClients.fetch(url);
       case "bcjsse-default":
-        return urlConnection(url, BcJsseClients.context(true), false);
+        return urlConnection(url, BcJsseClients.context(null), false);
       case "bcjsse-custom":
-        return urlConnection(url, BcJsseClients.context(false), false);
+        return urlConnection(url, BcJsseClients.context(defaultTrustManager()), false);
+      case "bcjsse-trust-all-extended":
+        return urlConnection(url, BcJsseClients.context(new TrustAllExtendedManager()), true);
       default:
         throw new IllegalArgumentException("unknown client " + client);
     }
