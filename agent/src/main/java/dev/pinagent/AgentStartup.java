@@ -9,6 +9,7 @@ import dev.pinagent.metrics.PinMetrics;
 import dev.pinagent.metrics.QuietMicrometerLogging;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
+import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SpkiPins;
@@ -77,6 +78,9 @@ final class AgentStartup {
 
     System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
         + " (default mode " + policy.defaultMode().id() + ")");
+    for (String warning : PolicyLint.warnings(policy, System.currentTimeMillis())) {
+      System.err.println("[pin-agent] WARNING: " + options.policy() + ": " + warning);
+    }
     if (registry instanceof PrometheusMeterRegistry) {
       startMetricsEndpoint(options, (PrometheusMeterRegistry) registry, enforcement);
     }
