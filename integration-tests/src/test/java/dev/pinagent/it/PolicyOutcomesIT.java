@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinagent.it.clients.HttpsProbe;
 import dev.pinagent.it.support.ForkedJvm;
 import dev.pinagent.it.support.Metrics;
+import dev.pinagent.it.support.TlsServer;
 import dev.pinagent.it.support.LabTest;
 import dev.pinagent.testing.TestPki;
 import java.nio.file.Path;
@@ -66,14 +67,21 @@ class PolicyOutcomesIT extends LabTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
   void reportModeNeverLetsThroughWhatTheJvmRefuses(Path javaHome) {
-    ForkedJvm.Result result = lab.client(javaHome)
-        .agent("policy=" + lab.policy("version: 1\nmode: report\npin-sets:\n  - name: partner\n"
-            + "    hosts: [localhost]\n    pins: [" + TestPki.randomPin() + "]\n"))
-        .main(HttpsProbe.class, "jdk-default", lab.wrongName.url("localhost"))
-        .run();
+    TestPki.Issued unknownCa = TestPki.ca("CN=Unknown CA").build();
+    TestPki.Issued untrustedLeaf = TestPki.leaf("localhost").dns("localhost").issuedBy(unknownCa).build();
+    try (TlsServer untrusted = TlsServer.start("untrusted", "127.0.0.1", untrustedLeaf.keyPair.getPrivate(),
+        untrustedLeaf.certificate)) {
+      ForkedJvm.Result result = lab.client(javaHome)
+          .agent("policy=" + lab.policy("version: 1\nmode: report\npin-sets:\n  - name: partner\n"
+              + "    hosts: [localhost]\n    pins: [" + TestPki.randomPin() + "]\n"))
+          .main(HttpsProbe.class, "jdk-default", lab.wrongName.url("localhost"), untrusted.url("localhost"))
+          .run();
 
-    assertThat(result.resultFor(lab.wrongName.url("localhost"))).as(result.toString())
-        .startsWith("FAIL").contains("No subject alternative DNS name matching localhost");
+      assertThat(result.resultFor(lab.wrongName.url("localhost"))).as(result.toString())
+          .startsWith("FAIL").contains("No subject alternative DNS name matching localhost");
+      assertThat(result.resultFor(untrusted.url("localhost"))).as(result.toString())
+          .startsWith("FAIL").contains("PKIX path building failed");
+    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -16,14 +16,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * never the root. A third server presents a good-CA certificate for a different name.
  */
 public final class MitmLab implements AutoCloseable {
+  /** bücher.example in its ASCII form; {@link #hostsFile} maps both spellings to loopback. */
+  public static final String IDN_HOST = "xn--bcher-kva.example";
+
   public final TestPki.Issued goodRoot = TestPki.ca("CN=Good Root CA,O=Partner").build();
   public final TestPki.Issued goodIntermediate =
       TestPki.ca("CN=Good Issuing CA,O=Partner").pathLength(0).issuedBy(goodRoot).build();
   public final TestPki.Issued goodLeaf = TestPki.leaf("localhost")
-      .dns("localhost").ip("127.0.0.1", "::1").issuedBy(goodIntermediate).build();
+      .dns("localhost", IDN_HOST).ip("127.0.0.1", "::1").issuedBy(goodIntermediate).build();
   public final TestPki.Issued evilRoot = TestPki.ca("CN=Evil Root CA,O=Interceptor").build();
   public final TestPki.Issued evilLeaf = TestPki.leaf("localhost")
-      .dns("localhost").ip("127.0.0.1", "::1").issuedBy(evilRoot).build();
+      .dns("localhost", IDN_HOST).ip("127.0.0.1", "::1").issuedBy(evilRoot).build();
   public final TestPki.Issued wrongNameLeaf =
       TestPki.leaf("wrong.example").dns("wrong.example").issuedBy(goodIntermediate).build();
 
@@ -67,6 +70,21 @@ public final class MitmLab implements AutoCloseable {
       grpcEvil = GrpcTestServer.start("evil", directory, evilLeaf.keyPair.getPrivate(), evilLeaf.certificate);
     }
     return grpcEvil;
+  }
+
+  /**
+   * A hosts file for {@code -Djdk.net.hosts.file}: the JVM then resolves names from it alone, so tests can
+   * use host names other than localhost without touching the machine's resolver.
+   */
+  public Path hostsFile() {
+    Path file = directory.resolve("hosts");
+    try {
+      Files.write(file, ("127.0.0.1 localhost\n127.0.0.1 localhost.\n::1 localhost\n127.0.0.1 " + IDN_HOST + "\n127.0.0.1 bücher.example\n")
+          .getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
   }
 
   /** Writes a policy file and returns its path. */

@@ -3,21 +3,26 @@ package dev.pinagent.it.support;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import dev.pinagent.testing.TestPki;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
+import java.net.Socket;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLParameters;
 
-/** A real HTTPS server on loopback that sends exactly the chain it is given and answers with its name. */
+/**
+ * A real HTTPS server on loopback that sends exactly the chain it is given — in any order, with any extra
+ * certificates, as an attacker would — and answers with its name.
+ */
 public final class TlsServer implements AutoCloseable {
   private final HttpsServer server;
   private final ExecutorService executor;
@@ -32,11 +37,8 @@ public final class TlsServer implements AutoCloseable {
   /** Starts on {@code bindAddress} (e.g. 127.0.0.1 or ::1), a free port, sending {@code chain}. */
   public static TlsServer start(String name, String bindAddress, PrivateKey key, X509Certificate... chain) {
     try {
-      KeyStore keyStore = TestPki.keyStore(key, chain);
-      KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      keyManagers.init(keyStore, TestPki.PASSWORD);
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keyManagers.getKeyManagers(), null, null);
+      context.init(new KeyManager[] {new FixedKeyManager(key, chain)}, null, null);
       HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), 0), 50);
       server.setHttpsConfigurator(new HttpsConfigurator(context) {
         @Override
@@ -58,6 +60,52 @@ public final class TlsServer implements AutoCloseable {
       return new TlsServer(server, executor, name);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start TLS server " + name, e);
+    }
+  }
+
+  /** Presents one key and chain, whatever the client asks for; a key store would refuse a forged chain. */
+  private static final class FixedKeyManager extends X509ExtendedKeyManager {
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
+
+    FixedKeyManager(PrivateKey key, X509Certificate[] chain) {
+      this.key = key;
+      this.chain = chain.clone();
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return keyType.equals(key.getAlgorithm()) ? "server" : null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return keyType.equals(key.getAlgorithm()) ? "server" : null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return new String[] {"server"};
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return chain.clone();
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return key;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
     }
   }
 
