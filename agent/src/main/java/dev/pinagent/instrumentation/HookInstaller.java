@@ -26,6 +26,12 @@ import net.bytebuddy.pool.TypePool;
  * do not need for three types matched by exact name. A name lookup per loaded class is all other classes pay.
  */
 public final class HookInstaller {
+  /**
+   * Names a hooked type whose instrumentation then fails on purpose. For tests of what a failed hook does
+   * (the service runs on, the failure is logged once and counted); never set it in production.
+   */
+  static final String FAIL_HOOK_PROPERTY = "dev.pinagent.test.failHook";
+
   private static final List<TypeInstrumentation> INSTRUMENTATIONS =
       List.of(new SslContextImplInstrumentation(), new TrustManagerFactoryInstrumentation(),
           new SslContextInitInstrumentation());
@@ -93,6 +99,9 @@ public final class HookInstaller {
         return null;
       }
       try {
+        if (hook.typeName().equals(System.getProperty(FAIL_HOOK_PROPERTY))) {
+          throw new IllegalStateException("failure injected with -D" + FAIL_HOOK_PROPERTY);
+        }
         byte[] instrumented = apply(hook, loader, classFile);
         transformed.add(hook.typeName());
         return instrumented;

@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinagent.it.clients.HttpsProbe;
 import dev.pinagent.it.support.ForkedJvm;
 import dev.pinagent.it.support.LabTest;
+import dev.pinagent.it.support.JavaRuntimes;
+import dev.pinagent.it.support.Metrics;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -80,7 +86,7 @@ class StartupIT extends LabTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
   void leavesTheApplicationsLoggingAloneAndSaysWhereItServesMetrics(Path javaHome) {
-    int port = dev.pinagent.it.support.Metrics.freePort();
+    int port = Metrics.freePort();
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",metrics.port=" + port)
         .main(HttpsProbe.class, "jdk-default", lab.good.url("localhost"))
@@ -90,6 +96,38 @@ class StartupIT extends LabTest {
     assertThat(result.stderr).as("the application's SLF4J (on its class path) is never initialized by the agent")
         .doesNotContain("SLF4J");
     assertThat(result.stderr).contains("[pin-agent] serving metrics at http://127.0.0.1:" + port + "/metrics");
+  }
+
+  static Stream<Arguments> hooksAndJvms() {
+    List<Arguments> cases = new ArrayList<>();
+    for (Path home : JavaRuntimes.all()) {
+      for (String hook : new String[] {"sun.security.ssl.SSLContextImpl", "javax.net.ssl.TrustManagerFactory"}) {
+        cases.add(Arguments.of(hook, home));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("hooksAndJvms")
+  void keepsTheServiceRunningWhenAHookFailsAndSaysSoOnceAndInAMetric(String hook, Path javaHome) {
+    int port = Metrics.freePort();
+    ForkedJvm.Running child = lab.client(javaHome)
+        .jvmOption("-Ddev.pinagent.test.failHook=" + hook)
+        .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",metrics.port=" + port)
+        .main(HttpsProbe.class, "jdk-default", "--hold", lab.good.url("localhost"), lab.evil.url("localhost"),
+            lab.good.url("127.0.0.1"))
+        .start();
+    Metrics metrics = child.scrapeOnHold(port);
+    ForkedJvm.Result result = child.await();
+
+    assertThat(result.exitCode).isZero();
+    assertThat(result.resultFor(lab.good.url("localhost"))).as(result.toString()).startsWith("OK");
+    assertThat(result.resultFor(lab.evil.url("localhost"))).as("the other hook still pins the default context")
+        .startsWith("FAIL").contains("Certificate pinning failure");
+    assertThat(result.stderr.split("\n")).filteredOn(line -> line.contains("ERROR: instrument:" + hook))
+        .as(result.toString()).hasSize(1);
+    assertThat(metrics.value("tls_pin_agent_errors_total", "stage=\"instrument:" + hook + "\"")).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "{0}")

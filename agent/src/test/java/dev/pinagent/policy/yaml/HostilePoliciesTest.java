@@ -1,0 +1,55 @@
+package dev.pinagent.policy.yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinagent.policy.PolicyException;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Files written to attack the parser: each is refused, fast, with a message that says what was refused. */
+class HostilePoliciesTest {
+  static String billionLaughs() {
+    StringBuilder yaml = new StringBuilder("version: 1\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int i = 1; i < 40; i++) {
+      yaml.append('a').append(i).append(": &a").append(i).append(" [");
+      for (int j = 0; j < 9; j++) {
+        yaml.append(j == 0 ? "" : ", ").append("*a").append(i - 1);
+      }
+      yaml.append("]\n");
+    }
+    return yaml.append("pin-sets: []\n").toString();
+  }
+
+  static Stream<Arguments> hostileFiles() {
+    return Stream.of(
+        Arguments.of("arbitrary type construction (CVE-2022-1471)",
+            "version: 1\npin-sets: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader "
+                + "[[!!java.net.URL [\"http://127.0.0.1/\"]]]]\n",
+            "p.yaml:2: invalid YAML: Global tag is not allowed"),
+        Arguments.of("custom local tag", "version: 1\npin-sets: !custom []\n",
+            "p.yaml:2: /pin-sets: the tag '!custom' is not allowed"),
+        Arguments.of("billion laughs", billionLaughs(),
+            "p.yaml: refused: Number of aliases for non-scalar nodes exceeds the specified max=100"),
+        Arguments.of("recursive alias", "version: 1\npin-sets: &loop [*loop]\n",
+            "p.yaml:2: /pin-sets/0: expected a mapping of expires, hosts, mode, name, pins, got a list"),
+        Arguments.of("deep nesting", "version: 1\npin-sets: " + "[".repeat(5_000) + "]".repeat(5_000) + "\n",
+            "p.yaml: refused: Nesting Depth exceeded max 16"),
+        Arguments.of("oversized document", "version: 1\n#" + "x".repeat(PolicyLoader.MAX_FILE_BYTES) + "\n",
+            "p.yaml: is larger than"),
+        Arguments.of("duplicate keys", "version: 1\nversion: 1\npin-sets: []\n",
+            "p.yaml:2: /version: duplicate key 'version' (first on line 1); keep one"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostileFiles")
+  void refusesQuicklyWithAClearMessage(String attack, String yaml, String message) {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> PolicyLoader.parse("p.yaml", yaml))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith(message);
+    assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(500);
+  }
+}
