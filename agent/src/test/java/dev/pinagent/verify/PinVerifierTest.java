@@ -232,6 +232,16 @@ class PinVerifierTest {
   }
 
   @Test
+  void letsTheOriginalDecisionStandForAnUnpinnedHostWhateverTheChain() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    X509Certificate[] unreadable = {null};
+    assertThat(verifier.check(unreadable, "other.example.org", 443, trustingBoth)).isEqualTo(CheckResult.UNPINNED);
+    assertThatThrownBy(() -> verifier.check(new X509Certificate[0], "api.example.com", 443, trustingBoth))
+        .as("no certificate at all is not a match").isInstanceOf(CertificateException.class)
+        .hasMessageContaining("the server sent no certificate");
+  }
+
+  @Test
   void registersCheckCountersForEverySetBeforeTheFirstCheck() {
     verifier(pinning("enforce", intermediate.pin()));
     assertThat(checks("api", "match")).isZero();
