@@ -7,16 +7,13 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.net.Socket;
-import java.security.Principal;
+import dev.pinagent.testing.FixedKeyManager;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLParameters;
 
 /**
@@ -60,52 +57,6 @@ public final class TlsServer implements AutoCloseable {
       return new TlsServer(server, executor, name);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start TLS server " + name, e);
-    }
-  }
-
-  /** Presents one key and chain, whatever the client asks for; a key store would refuse a forged chain. */
-  private static final class FixedKeyManager extends X509ExtendedKeyManager {
-    private final PrivateKey key;
-    private final X509Certificate[] chain;
-
-    FixedKeyManager(PrivateKey key, X509Certificate[] chain) {
-      this.key = key;
-      this.chain = chain.clone();
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return keyType.equals(key.getAlgorithm()) ? "server" : null;
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return keyType.equals(key.getAlgorithm()) ? "server" : null;
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return new String[] {"server"};
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return chain.clone();
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      return key;
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return null;
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return null;
     }
   }
 
