@@ -22,11 +22,8 @@ import javax.net.ssl.X509TrustManager;
  * identity check accepts a certificate for either, so a pin-set matching either applies (both, when they
  * match different sets).
  *
- * <p>The certification path is examined in two steps: first the certificates the server sent that chain up
- * from the leaf, then, only if none of those is pinned, the trust anchor that issued the top of the path.
- * Most policies pin the leaf's issuer, so the anchor lookup (a scan of the trust store) is rarely needed.
- * When the pinned key is a CA's rather than the leaf's own, the leaf must also name the host (see
- * {@link HostIdentity}): otherwise any certificate that CA ever issued, for any name, would pass.
+ * <p>Whether a chain satisfies a set is {@link PinMatcher}'s decision; this class adds what the agent does
+ * with it.
  *
  * <p>An exception inside the check itself (a certificate it cannot read) fails closed for a pinned host in
  * enforce mode and lets the original decision stand otherwise; either way it is counted as {@code error}.
@@ -35,6 +32,7 @@ public final class PinVerifier {
   private final Policy policy;
   private final PinMetrics metrics;
   private final SpkiPins spkiPins;
+  private final PinMatcher matcher;
   private final Consumer<String> log;
   private final LongSupplier clock;
 
@@ -42,6 +40,7 @@ public final class PinVerifier {
     this.policy = policy;
     this.metrics = metrics;
     this.spkiPins = spkiPins;
+    this.matcher = new PinMatcher(spkiPins);
     this.log = log;
     this.clock = clock;
   }
@@ -71,7 +70,13 @@ public final class PinVerifier {
     if (bySni == null && byPeer == null) {
       return record(null, CheckResult.UNPINNED);
     }
-    Names names = new Names(sni, peer);
+    List<String> names = new ArrayList<>(2);
+    if (sni != null) {
+      names.add(sni);
+    }
+    if (peer != null && !peer.equals(sni)) {
+      names.add(peer);
+    }
     CheckResult result = null;
     if (bySni != null) {
       result = checkSet(chain, bySni, sni, names, port, trustManager);
@@ -83,17 +88,17 @@ public final class PinVerifier {
     return result;
   }
 
-  private CheckResult checkSet(X509Certificate[] chain, PinSet set, String host, Names names, int port,
+  private CheckResult checkSet(X509Certificate[] chain, PinSet set, String host, List<String> names, int port,
       X509TrustManager trustManager) throws CertificateException {
     if (set.isExpiredAt(clock.getAsLong())) {
       return record(set, CheckResult.EXPIRED);
     }
     try {
-      Evaluation evaluation = evaluate(chain, set, names, trustManager);
-      if (evaluation.reason == null) {
+      PinMatcher.Match match = matcher.match(chain, set, names, trustManager);
+      if (match.matched()) {
         return record(set, CheckResult.MATCH);
       }
-      return violation(chain, evaluation, host, port, set);
+      return violation(chain, match, host, port, set);
     } catch (RuntimeException e) {
       record(set, CheckResult.ERROR);
       boolean blocked = set.mode() == Mode.ENFORCE;
@@ -107,61 +112,13 @@ public final class PinVerifier {
     }
   }
 
-  /** What the path holds: {@code reason} is null for a match, else why it is a mismatch. */
-  private static final class Evaluation {
-    final List<X509Certificate> path;
-    final String reason;
-
-    Evaluation(List<X509Certificate> path, String reason) {
-      this.path = path;
-      this.reason = reason;
-    }
-  }
-
-  private Evaluation evaluate(X509Certificate[] chain, PinSet set, Names names, X509TrustManager trustManager) {
-    List<X509Certificate> path = CertificationPath.fromLeaf(chain);
-    if (path.isEmpty()) {
-      return new Evaluation(path, "the server sent no certificate");
-    }
-    X509Certificate pinned = firstPinned(path, set);
-    if (pinned == null) {
-      X509Certificate anchor = TrustAnchors.issuerOf(path, trustManager);
-      if (anchor != null) {
-        path = new ArrayList<>(path);
-        path.add(anchor);
-        if (set.pins().contains(spkiPins.of(anchor))) {
-          pinned = anchor;
-        }
-      }
-    }
-    if (pinned == null) {
-      return new Evaluation(path, "no key on the certification path is pinned");
-    }
-    X509Certificate leaf = path.get(0);
-    if (pinned != leaf && !names.namedBy(leaf)) {
-      return new Evaluation(path, "the pinned key " + spkiPins.of(pinned) + " (" + subject(pinned)
-          + ") is on the path, but the leaf certificate does not name " + names
-          + ", and a pinned CA vouches only for the names it certifies");
-    }
-    return new Evaluation(path, null);
-  }
-
-  private X509Certificate firstPinned(List<X509Certificate> path, PinSet set) {
-    for (X509Certificate certificate : path) {
-      if (set.pins().contains(spkiPins.of(certificate))) {
-        return certificate;
-      }
-    }
-    return null;
-  }
-
-  private CheckResult violation(X509Certificate[] sent, Evaluation evaluation, String host, int port, PinSet set)
+  private CheckResult violation(X509Certificate[] sent, PinMatcher.Match evaluation, String host, int port, PinSet set)
       throws CertificateException {
     record(set, CheckResult.MISMATCH);
     boolean blocked = set.mode() == Mode.ENFORCE;
     metrics.recordViolation(set, host, blocked);
     StringBuilder presented = new StringBuilder();
-    for (X509Certificate certificate : evaluation.path) {
+    for (X509Certificate certificate : evaluation.path()) {
       presented.append(presented.length() == 0 ? "" : ",").append(spkiPins.of(certificate));
     }
     log.accept("[pin-agent] pin violation: host=" + host + " port=" + port + " pin_set=" + set.name()
@@ -173,16 +130,16 @@ public final class PinVerifier {
   }
 
   /** Lists what was presented and what was expected, so an operator can paste the right pin. */
-  private String failureMessage(X509Certificate[] sent, Evaluation evaluation, String host, PinSet set) {
+  private String failureMessage(X509Certificate[] sent, PinMatcher.Match evaluation, String host, PinSet set) {
     StringBuilder message = new StringBuilder("Certificate pinning failure for host ").append(host)
-        .append(" (pin-set '").append(set.name()).append("'): ").append(evaluation.reason).append('.')
+        .append(" (pin-set '").append(set.name()).append("'): ").append(evaluation.reason()).append('.')
         .append("\n  Certification path (leaf first):");
-    for (X509Certificate certificate : evaluation.path) {
+    for (X509Certificate certificate : evaluation.path()) {
       message.append("\n    ").append(spkiPins.of(certificate)).append(": ").append(subject(certificate));
     }
     boolean headed = false;
     for (X509Certificate certificate : sent) {
-      if (certificate != null && !evaluation.path.contains(certificate)) {
+      if (certificate != null && !evaluation.path().contains(certificate)) {
         if (!headed) {
           message.append("\n  Sent but not on the path from the leaf (never counted):");
           headed = true;
@@ -204,28 +161,5 @@ public final class PinVerifier {
   private CheckResult record(PinSet set, CheckResult result) {
     metrics.recordCheck(set, result);
     return result;
-  }
-
-  /** The one or two normalized names of a connection. */
-  private static final class Names {
-    private final String serverName;
-    private final String peerHost;
-
-    Names(String serverName, String peerHost) {
-      this.serverName = serverName;
-      this.peerHost = peerHost;
-    }
-
-    boolean namedBy(X509Certificate leaf) {
-      return (serverName != null && HostIdentity.names(leaf, serverName))
-          || (peerHost != null && HostIdentity.names(leaf, peerHost));
-    }
-
-    @Override
-    public String toString() {
-      return serverName == null || serverName.equals(peerHost) || peerHost == null
-          ? (serverName != null ? serverName : peerHost)
-          : serverName + " (or " + peerHost + ")";
-    }
   }
 }
