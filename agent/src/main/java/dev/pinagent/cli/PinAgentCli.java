@@ -1,23 +1,52 @@
 package dev.pinagent.cli;
 
+import java.io.PrintStream;
+
 /**
- * {@code java -jar pin-agent.jar}: explains how to attach the agent. The jar's tools (computing pins,
- * checking policies) hang off this entry point.
+ * {@code java -jar pin-agent.jar <command>}: the jar's tools. {@code pins} answers "what is the pin of my
+ * host?", {@code check} answers "is my policy right before I ship it?"; both use the agent's own code.
  */
 public final class PinAgentCli {
+  static final String USAGE = "PinAgent %s: certificate pinning for any JVM, without code changes.\n"
+      + "\n"
+      + "usage: java -jar pin-agent.jar <command> [options]   (each command has --help)\n"
+      + "  pins <host[:port] | file>   print the sha256/ pins of a server's or a file's certificate chain\n"
+      + "  check <policy.yaml>         validate a policy as the agent would; --online checks live chains\n"
+      + "\n"
+      + "Attach the agent to a JVM:\n"
+      + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
+      + "  JAVA_TOOL_OPTIONS=\"-javaagent:/opt/pin-agent.jar=policy=/etc/pins.yaml\" java ...\n"
+      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots as underscores).\n";
+
   private PinAgentCli() {}
 
   public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs a command and returns its exit status; never exits the JVM itself. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     String version = PinAgentCli.class.getPackage().getImplementationVersion();
-    System.out.println("PinAgent " + (version == null ? "(development build)" : version)
-        + ": certificate pinning for any JVM, without code changes.\n\n"
-        + "Attach it to a JVM:\n"
-        + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
-        + "  JAVA_TOOL_OPTIONS=\"-javaagent:/opt/pin-agent.jar=policy=/etc/pins.yaml\" java ...\n\n"
-        + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots as underscores).");
-    if (args.length > 0 && !args[0].equals("--help") && !args[0].equals("-h")) {
-      System.err.println("unknown command '" + args[0] + "'");
-      System.exit(2);
+    String usage = String.format(USAGE, version == null ? "(development build)" : version);
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      out.print(usage);
+      return args.length == 0 ? CheckCommand.ERRORS : CheckCommand.CLEAN;
+    }
+    try {
+      switch (args[0]) {
+        case "pins":
+          return PinsCommand.run(args, out, err);
+        case "check":
+          return CheckCommand.run(args, out, err);
+        default:
+          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins and check");
+      }
+    } catch (UsageException e) {
+      err.println("pin-agent: " + e.getMessage() + " (see --help)");
+      return CheckCommand.ERRORS;
+    } catch (Exception e) {
+      err.println("pin-agent: " + args[0] + " failed: " + e);
+      return CheckCommand.ERRORS;
     }
   }
 }

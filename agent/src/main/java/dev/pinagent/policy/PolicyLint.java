@@ -71,9 +71,10 @@ public final class PolicyLint {
     if (second.kind() == HostPattern.Kind.EXACT) {
       return first.matches(second.domain()) ? second.domain() : null;
     }
-    // Both are wildcards: try the hosts closest to each pattern's domain.
-    for (String candidate : new String[] {first.domain(), second.domain(), "x." + first.domain(),
-        "x." + second.domain()}) {
+    // Both are wildcards: try a host just below each domain first (it shows which set the deeper pattern's
+    // hosts get), then the domains themselves (a "**." domain one label below a "*." one).
+    for (String candidate : new String[] {"x." + first.domain(), "x." + second.domain(), first.domain(),
+        second.domain()}) {
       if (first.matches(candidate) && second.matches(candidate)) {
         return candidate;
       }

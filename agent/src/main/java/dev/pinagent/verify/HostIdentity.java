@@ -19,14 +19,14 @@ import javax.naming.ldap.Rdn;
  * allow-all hostname verifiers and raw sockets skip it, so the agent checks it itself whenever the pinned key
  * is not the leaf's own.
  */
-final class HostIdentity {
+public final class HostIdentity {
   private static final int SAN_DNS = 2;
   private static final int SAN_IP = 7;
 
   private HostIdentity() {}
 
   /** Whether {@code leaf} is issued for {@code host}, a host {@linkplain HostName normalized} for connections. */
-  static boolean names(X509Certificate leaf, String host) {
+  public static boolean names(X509Certificate leaf, String host) {
     boolean ip = HostName.isIpLiteral(host);
     boolean sawDnsName = false;
     Collection<List<?>> alternativeNames;

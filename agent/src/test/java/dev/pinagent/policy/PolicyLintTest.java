@@ -65,7 +65,7 @@ class PolicyLintTest {
     assertThat(PolicyLint.sharedHost(HostPattern.parse("*.example.com"), HostPattern.parse("**.a.example.com")))
         .isEqualTo("a.example.com");
     assertThat(PolicyLint.sharedHost(HostPattern.parse("**.example.com"), HostPattern.parse("**.a.example.com")))
-        .isEqualTo("a.example.com");
+        .isEqualTo("x.a.example.com");
   }
 
   @Test

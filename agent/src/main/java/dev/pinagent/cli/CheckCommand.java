@@ -1,0 +1,200 @@
+package dev.pinagent.cli;
+
+import dev.pinagent.policy.HostName;
+import dev.pinagent.policy.HostPattern;
+import dev.pinagent.policy.PinSet;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.PolicyException;
+import dev.pinagent.policy.PolicyLint;
+import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.PinMatcher;
+import dev.pinagent.verify.SpkiPins;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * {@code check <policy.yaml> [--online]}: loads a policy exactly as the agent does, prints its errors with
+ * file:line and the warnings the agent prints at load; {@code --online} also connects to each exact host and
+ * says whether its live chain matches the set today — the check to run before switching a set to enforce.
+ */
+final class CheckCommand {
+  static final int CLEAN = 0;
+  static final int WARNINGS = 1;
+  static final int ERRORS = 2;
+
+  static final String USAGE = "usage: java -jar pin-agent.jar check <policy.yaml> [options]\n"
+      + "\n"
+      + "Loads the policy exactly as the agent would and reports errors (file:line: path: problem) and warnings:\n"
+      + "an enforced set with a single pin, a set expiring within 30 days or expired, overlapping patterns and\n"
+      + "which set wins, a policy that pins nothing.\n"
+      + "\n"
+      + "options:\n"
+      + "  --online                 also connect to every exact host of every set and check that its live chain\n"
+      + "                           matches the set's pins today (run it before switching a set to enforce)\n"
+      + "  --port N                 the port --online connects to (default 443)\n"
+      + "  --truststore FILE        trust store to find roots the servers do not send (default: the JVM's)\n"
+      + "  --truststore-password P  its password\n"
+      + "  --timeout SECONDS        per-host connect and handshake timeout (default 10)\n"
+      + "  --format text|json       text (default) or json for CI pipelines\n"
+      + "\n"
+      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, or a live chain that does not match)\n";
+
+  private CheckCommand() {}
+
+  static int timeoutMillis(Arguments arguments) throws UsageException {
+    String text = arguments.option("timeout", "10");
+    try {
+      int seconds = Integer.parseInt(text);
+      if (seconds > 0 && seconds <= 600) {
+        return seconds * 1000;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new UsageException("--timeout must be a number of seconds from 1 to 600, got '" + text + "'");
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    Arguments arguments = Arguments.parse(args, 1,
+        Set.of("format", "port", "truststore", "truststore-password", "timeout"), Set.of("online", "help"));
+    if (arguments.flag("help")) {
+      out.print(USAGE);
+      return CLEAN;
+    }
+    if (arguments.operands().size() != 1) {
+      throw new UsageException("check takes one policy file");
+    }
+    String format = arguments.option("format", "text");
+    if (!Set.of("text", "json").contains(format)) {
+      throw new UsageException("--format must be text or json, got '" + format + "'");
+    }
+    int port = arguments.option("port") == null ? ChainSource.DEFAULT_PORT : parsePort(arguments.option("port"));
+    int timeout = timeoutMillis(arguments);
+    String file = arguments.operands().get(0);
+
+    List<Map<String, Object>> errors = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    List<Map<String, Object>> online = new ArrayList<>();
+    Policy policy = null;
+    try {
+      policy = PolicyLoader.load(Path.of(file));
+    } catch (PolicyException e) {
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("file", e.file());
+      error.put("line", e.line());
+      error.put("path", e.yamlPath());
+      error.put("message", e.getMessage());
+      errors.add(error);
+    }
+    if (policy != null) {
+      warnings.addAll(PolicyLint.warnings(policy, System.currentTimeMillis()));
+      if (arguments.flag("online")) {
+        X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
+            arguments.option("truststore-password"));
+        for (PinSet set : policy.pinSets()) {
+          for (HostPattern pattern : set.hosts()) {
+            if (pattern.kind() == HostPattern.Kind.EXACT) {
+              online.add(checkOnline(set, pattern.domain(), port, timeout, trustManager, warnings, errors));
+            }
+          }
+        }
+      }
+    }
+    int status = !errors.isEmpty() ? ERRORS : !warnings.isEmpty() ? WARNINGS : CLEAN;
+    if (format.equals("json")) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("file", file);
+      json.put("valid", policy != null);
+      json.put("pinSets", policy == null ? null : policy.pinSets().size());
+      json.put("errors", errors);
+      json.put("warnings", warnings);
+      json.put("online", online);
+      json.put("exitCode", status);
+      out.print(Json.write(json));
+    } else {
+      printText(out, file, policy, errors, warnings, online);
+    }
+    return status;
+  }
+
+  private static Map<String, Object> checkOnline(PinSet set, String host, int port, int timeout,
+      X509TrustManager trustManager, List<String> warnings, List<Map<String, Object>> errors) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("host", host);
+    result.put("port", port);
+    result.put("pinSet", set.name());
+    X509Certificate[] chain;
+    try {
+      chain = ChainSource.fromServer(host, port, timeout);
+    } catch (Exception e) {
+      result.put("result", "unreachable");
+      result.put("detail", String.valueOf(e));
+      warnings.add(host + ":" + port + " (pin-set '" + set.name() + "') could not be checked: " + e);
+      return result;
+    }
+    PinMatcher.Match match = new PinMatcher(new SpkiPins(64)).match(chain, set,
+        List.of(HostName.normalizeConnectionHost(host)), trustManager);
+    List<Object> presented = new ArrayList<>();
+    for (X509Certificate certificate : match.path()) {
+      CertificateFacts facts = new CertificateFacts(certificate);
+      presented.add(facts.pin + ": " + facts.subject);
+    }
+    result.put("result", match.matched() ? "match" : "mismatch");
+    result.put("presented", presented);
+    if (!match.matched()) {
+      result.put("detail", match.reason());
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("message", host + ":" + port + " (pin-set '" + set.name() + "') does not match today: "
+          + match.reason() + "; the live path is " + presented);
+      errors.add(error);
+    }
+    try {
+      trustManager.checkServerTrusted(chain, "UNKNOWN");
+    } catch (Exception e) {
+      warnings.add(host + ":" + port + " is not trusted by the trust store, so the JVM refuses it before any pin "
+          + "check: " + e.getMessage());
+    }
+    return result;
+  }
+
+  private static void printText(PrintStream out, String file, Policy policy, List<Map<String, Object>> errors,
+      List<String> warnings, List<Map<String, Object>> online) {
+    if (policy != null) {
+      int patterns = 0;
+      for (PinSet set : policy.pinSets()) {
+        patterns += set.hosts().size();
+      }
+      out.println(file + ": valid: " + policy.pinSets().size() + " pin-set(s), " + patterns + " host pattern(s)");
+    }
+    for (Map<String, Object> result : online) {
+      out.println("online: " + result.get("host") + ":" + result.get("port") + " (pin-set '" + result.get("pinSet")
+          + "'): " + result.get("result") + (result.containsKey("presented") ? " " + result.get("presented") : ""));
+    }
+    for (String warning : warnings) {
+      out.println("warning: " + warning);
+    }
+    for (Map<String, Object> error : errors) {
+      out.println("error: " + error.get("message"));
+    }
+    out.println(errors.size() + " error(s), " + warnings.size() + " warning(s)");
+  }
+
+  private static int parsePort(String text) throws UsageException {
+    try {
+      int port = Integer.parseInt(text);
+      if (port > 0 && port < 65536) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new UsageException("--port must be a number from 1 to 65535, got '" + text + "'");
+  }
+}

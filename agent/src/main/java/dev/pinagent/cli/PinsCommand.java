@@ -1,0 +1,223 @@
+package dev.pinagent.cli;
+
+import dev.pinagent.policy.HostName;
+import dev.pinagent.verify.CertificationPath;
+import dev.pinagent.verify.HostIdentity;
+import dev.pinagent.verify.TrustAnchors;
+import java.io.PrintStream;
+import java.security.cert.X509Certificate;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * {@code pins <target>}: every certificate of a chain with its {@code sha256/} pin, including the root the
+ * trust store supplies when the server does not send it, and whether the JVM trusts it; {@code --format yaml}
+ * prints a ready-to-paste pin-set.
+ */
+final class PinsCommand {
+  static final String USAGE = "usage: java -jar pin-agent.jar pins <host[:port] | certificate file | key store> [options]\n"
+      + "\n"
+      + "Prints each certificate of the chain - with the root the trust store supplies when the server does not\n"
+      + "send it - as position, subject, issuer, not-after, key and its sha256/ pin, and whether the JVM trusts it.\n"
+      + "Works against servers the JVM does not trust: that is when a pin is most needed.\n"
+      + "\n"
+      + "  <host[:port]>          connect (with SNI) and read the server's chain; the port defaults to 443\n"
+      + "  <file>                 a PEM (one or more certificates) or DER certificate file\n"
+      + "  <key store>            a .p12/.pfx/.jks file, or any file with --storepass\n"
+      + "\n"
+      + "options:\n"
+      + "  --format text|yaml|json  text (default); yaml: a pin-set to paste into a policy; json: for scripts\n"
+      + "  --name NAME              the pin-set name in --format yaml (default: the host)\n"
+      + "  --storepass PASSWORD     password of a key store target\n"
+      + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
+      + "  --truststore-password P  its password\n"
+      + "  --timeout SECONDS        connect and handshake timeout (default 10)\n"
+      + "\n"
+      + "exit status: 0 printed, 2 the chain could not be read (or a usage error)\n";
+
+  private PinsCommand() {}
+
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    Arguments arguments = Arguments.parse(args, 1,
+        Set.of("format", "name", "storepass", "truststore", "truststore-password", "timeout"), Set.of("help"));
+    if (arguments.flag("help")) {
+      out.print(USAGE);
+      return 0;
+    }
+    if (arguments.operands().size() != 1) {
+      throw new UsageException("pins takes one target: host[:port], a certificate file or a key store");
+    }
+    String format = arguments.option("format", "text");
+    if (!Set.of("text", "yaml", "json").contains(format)) {
+      throw new UsageException("--format must be text, yaml or json, got '" + format + "'");
+    }
+    int timeout = CheckCommand.timeoutMillis(arguments);
+    ChainSource source = ChainSource.of(arguments.operands().get(0), arguments.option("storepass"), timeout);
+    X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
+        arguments.option("truststore-password"));
+    Report report = new Report(source, trustManager);
+    if (format.equals("yaml")) {
+      out.print(report.yaml(arguments.option("name")));
+    } else if (format.equals("json")) {
+      out.print(Json.write(report.json()));
+    } else {
+      out.print(report.text());
+    }
+    return 0;
+  }
+
+  /** The chain as judged by one trust manager. */
+  static final class Report {
+    final ChainSource source;
+    final List<CertificateFacts> path = new ArrayList<>();
+    final List<CertificateFacts> offPath = new ArrayList<>();
+    final Set<X509Certificate> anchors;
+    final boolean anchorSupplied;
+    final String trustProblem;
+    final Boolean leafNamesHost;
+
+    Report(ChainSource source, X509TrustManager trustManager) {
+      this.source = source;
+      this.anchors = Set.copyOf(Arrays.asList(trustManager.getAcceptedIssuers()));
+      List<X509Certificate> certificationPath = new ArrayList<>(CertificationPath.fromLeaf(source.chain));
+      X509Certificate anchor = TrustAnchors.issuerOf(certificationPath, trustManager);
+      anchorSupplied = anchor != null;
+      if (anchor != null) {
+        certificationPath.add(anchor);
+      }
+      for (X509Certificate certificate : certificationPath) {
+        path.add(new CertificateFacts(certificate));
+      }
+      for (X509Certificate certificate : source.chain) {
+        if (!certificationPath.contains(certificate)) {
+          offPath.add(new CertificateFacts(certificate));
+        }
+      }
+      String problem = null;
+      try {
+        trustManager.checkServerTrusted(source.chain, "UNKNOWN");
+      } catch (Exception e) {
+        problem = e.getMessage();
+      }
+      trustProblem = problem;
+      String host = source.host == null ? null : HostName.normalizeConnectionHost(source.host);
+      leafNamesHost = host == null ? null : HostIdentity.names(source.chain[0], host);
+    }
+
+    private String sourceOf(int position, CertificateFacts facts) {
+      boolean anchor = anchors.contains(facts.certificate);
+      if (anchorSupplied && position == path.size() - 1) {
+        return "supplied by the trust store (trust anchor)";
+      }
+      return "sent" + (anchor ? " (trust anchor in the trust store)" : "");
+    }
+
+    String text() {
+      StringBuilder out = new StringBuilder("Certificate chain of ").append(source.description).append('\n');
+      if (trustProblem == null) {
+        out.append("  TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
+      } else {
+        out.append("  NOT TRUSTED by the trust store: ").append(trustProblem).append('\n')
+            .append("  (its pins are listed all the same; a pinned host must also be trusted by the JVM)\n");
+      }
+      if (leafNamesHost != null) {
+        out.append(leafNamesHost ? "  The leaf certificate names " : "  The leaf certificate does NOT name ")
+            .append(source.host).append('\n');
+      }
+      for (int i = 0; i < path.size(); i++) {
+        CertificateFacts facts = path.get(i);
+        out.append('\n').append(String.format("  %d  subject    %s%n", i, facts.subject))
+            .append(String.format("     issuer     %s%n", facts.issuer))
+            .append(String.format("     not after  %s%n", facts.notAfter))
+            .append(String.format("     key        %s%n", facts.key()))
+            .append(String.format("     pin        %s%n", facts.pin))
+            .append(String.format("     source     %s%n", sourceOf(i, facts)));
+      }
+      for (CertificateFacts facts : offPath) {
+        out.append('\n').append(String.format("  -  subject    %s%n", facts.subject))
+            .append(String.format("     pin        %s%n", facts.pin))
+            .append("     source     sent, but not on the path from the leaf: never counts as a match\n");
+      }
+      return out.toString();
+    }
+
+    String yaml(String name) {
+      String host = source.host != null ? source.host : firstName(path.get(0).certificate);
+      List<String> pins = new ArrayList<>();
+      StringBuilder out = new StringBuilder("# A pin-set for ").append(host).append(", from the chain of ")
+          .append(source.description).append(" on ").append(LocalDate.now(ZoneOffset.UTC))
+          .append(". Paste it under pin-sets: in your policy.\n")
+          .append("  - name: ").append(name != null ? name : host.replaceAll("[^A-Za-z0-9_.-]", "-")).append('\n')
+          .append("    hosts: [").append(host.contains(":") ? "\"" + host + "\"" : host).append("]\n")
+          .append("    pins:\n");
+      if (path.size() == 1) {
+        appendPin(out, pins, path.get(0), "the leaf's own key (the chain has no issuer)");
+      } else {
+        appendPin(out, pins, path.get(1), "the leaf's issuer");
+        X509Certificate top = path.get(path.size() - 1).certificate;
+        boolean root = top.getSubjectX500Principal().equals(top.getIssuerX500Principal());
+        appendPin(out, pins, path.get(path.size() - 1), root ? "the root" : "the top of the known chain");
+      }
+      if (pins.size() < 2) {
+        out.append("      # add a backup pin: a key you hold but have not deployed, or a second CA's\n");
+      }
+      return out.toString();
+    }
+
+    private static void appendPin(StringBuilder out, List<String> pins, CertificateFacts facts, String role) {
+      if (!pins.contains(facts.pin.toString())) {
+        pins.add(facts.pin.toString());
+        out.append("      - ").append(facts.pin).append("   # ").append(role).append(": ").append(facts.subject)
+            .append('\n');
+      }
+    }
+
+    private static String firstName(X509Certificate leaf) {
+      try {
+        if (leaf.getSubjectAlternativeNames() != null) {
+          for (List<?> entry : leaf.getSubjectAlternativeNames()) {
+            if (Integer.valueOf(2).equals(entry.get(0))) {
+              return String.valueOf(entry.get(1));
+            }
+          }
+        }
+      } catch (Exception e) {
+        // Fall back to the subject below.
+      }
+      return leaf.getSubjectX500Principal().getName().replaceFirst("^CN=([^,]*).*$", "$1");
+    }
+
+    Map<String, Object> json() {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("target", source.description);
+      json.put("host", source.host);
+      json.put("port", source.port > 0 ? source.port : null);
+      json.put("trusted", trustProblem == null);
+      json.put("trustProblem", trustProblem);
+      json.put("leafNamesHost", leafNamesHost);
+      List<Object> certificates = new ArrayList<>();
+      for (int i = 0; i < path.size(); i++) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("position", i);
+        entry.putAll(path.get(i).toJson());
+        entry.put("source", anchorSupplied && i == path.size() - 1 ? "truststore" : "server");
+        entry.put("trustAnchor", anchors.contains(path.get(i).certificate));
+        certificates.add(entry);
+      }
+      json.put("certificates", certificates);
+      List<Object> ignored = new ArrayList<>();
+      for (CertificateFacts facts : offPath) {
+        ignored.add(facts.toJson());
+      }
+      json.put("notOnPath", ignored);
+      return json;
+    }
+  }
+}

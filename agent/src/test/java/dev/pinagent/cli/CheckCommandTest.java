@@ -1,0 +1,143 @@
+package dev.pinagent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinagent.testing.TestPki;
+import dev.pinagent.testing.TestTlsServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+  private static final TestPki.Issued ROOT = TestPki.ca("CN=Check Root").build();
+  private static final TestPki.Issued INTERMEDIATE = TestPki.ca("CN=Check Issuing CA").issuedBy(ROOT).build();
+  private static final TestPki.Issued LEAF = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE)
+      .build();
+  private static TestTlsServer server;
+  private static Path trustStore;
+
+  @TempDir
+  static Path directory;
+
+  @BeforeAll
+  static void start() {
+    server = TestTlsServer.start(LEAF.keyPair.getPrivate(), LEAF.certificate, INTERMEDIATE.certificate);
+    trustStore = TestPki.write(TestPki.trustStore(ROOT.certificate), directory.resolve("trust.p12"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static Path policy(String name, String yaml) throws Exception {
+    return Files.write(directory.resolve(name), yaml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String localhostPinnedTo(String... pins) {
+    return "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost, \"*.example.com\"]\n    pins: ["
+        + String.join(", ", pins) + "]\n";
+  }
+
+  private static CliRunner.Result online(Path policy, String... extra) {
+    String[] args = {"check", policy.toString(), "--online", "--port", String.valueOf(server.port()),
+        "--truststore", trustStore.toString(), "--truststore-password", "changeit"};
+    String[] all = new String[args.length + extra.length];
+    System.arraycopy(args, 0, all, 0, args.length);
+    System.arraycopy(extra, 0, all, args.length, extra.length);
+    return CliRunner.run(all);
+  }
+
+  @Test
+  void exitsZeroForACleanPolicy() throws Exception {
+    Path clean = policy("clean.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+    CliRunner.Result run = CliRunner.run("check", clean.toString());
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).isEqualTo(clean + ": valid: 1 pin-set(s), 2 host pattern(s)\n0 error(s), 0 warning(s)\n");
+  }
+
+  @Test
+  void exitsOneForWarningsOnly() throws Exception {
+    CliRunner.Result run = CliRunner.run("check", policy("single.yaml", localhostPinnedTo(ROOT.pin())).toString());
+
+    assertThat(run.status).isEqualTo(1);
+    assertThat(run.out).contains("warning: pin-set 'local' is enforced with a single pin");
+  }
+
+  @Test
+  void exitsTwoWithFileAndLineForAnInvalidPolicy() throws Exception {
+    Path broken = policy("broken.yaml", "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost]\n"
+        + "    pin: [" + ROOT.pin() + "]\n");
+    CliRunner.Result run = CliRunner.run("check", broken.toString());
+
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.out).contains("error: " + broken + ":5: /pin-sets/0/pin: unknown key 'pin' (did you mean 'pins'?)");
+  }
+
+  @Test
+  void reportsAMatchingLiveChainOnline() throws Exception {
+    CliRunner.Result run = online(policy("online-ok.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin())));
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).contains("online: localhost:" + server.port() + " (pin-set 'local'): match [" + LEAF.pin()
+        + ": CN=localhost, " + INTERMEDIATE.pin() + ": CN=Check Issuing CA");
+  }
+
+  @Test
+  void reportsARootPinReachedThroughTheTrustStore() throws Exception {
+    CliRunner.Result run = online(policy("online-root.yaml", localhostPinnedTo(ROOT.pin(), TestPki.randomPin())));
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).contains("match").contains(ROOT.pin() + ": CN=Check Root");
+  }
+
+  @Test
+  void failsWhenALiveChainDoesNotMatch() throws Exception {
+    CliRunner.Result run = online(policy("online-bad.yaml", localhostPinnedTo(TestPki.randomPin(),
+        TestPki.randomPin())));
+
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.out).contains("(pin-set 'local'): mismatch")
+        .contains("error: localhost:" + server.port() + " (pin-set 'local') does not match today: "
+            + "no key on the certification path is pinned");
+  }
+
+  @Test
+  void warnsWhenAHostCannotBeReached() throws Exception {
+    Path policy = policy("unreachable.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+    CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port", "1", "--timeout", "2");
+
+    assertThat(run.status).isEqualTo(1);
+    assertThat(run.out).contains("(pin-set 'local'): unreachable").contains("warning: localhost:1 (pin-set 'local') "
+        + "could not be checked");
+  }
+
+  @Test
+  void writesJsonForPipelines() throws Exception {
+    CliRunner.Result run = online(policy("json.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin())),
+        "--format", "json");
+
+    assertThat(run.status).isZero();
+    assertThat(run.out).startsWith("{\n").contains("\"valid\": true").contains("\"result\": \"match\"")
+        .contains("\"exitCode\": 0");
+    CliRunner.Result invalid = CliRunner.run("check", policy("invalid.yaml", "version: 2\npin-sets: []\n").toString(),
+        "--format", "json");
+    assertThat(invalid.out).contains("\"valid\": false").contains("\"line\": 1").contains("\"path\": \"/version\"")
+        .contains("\"exitCode\": 2");
+  }
+
+  @Test
+  void explainsItselfWithHelpAndRefusesBadUsage() {
+    assertThat(CliRunner.run("check", "--help").out).startsWith("usage: java -jar pin-agent.jar check");
+    assertThat(CliRunner.run("--help").out).contains("pins <host[:port] | file>").contains("check <policy.yaml>");
+    CliRunner.Result unknown = CliRunner.run("check", "p.yaml", "--onlin");
+    assertThat(unknown.status).isEqualTo(2);
+    assertThat(unknown.err).isEqualTo("pin-agent: unknown option --onlin (see --help)\n");
+    assertThat(CliRunner.run("frobnicate").err).contains("unknown command 'frobnicate'");
+  }
+}

@@ -1,0 +1,156 @@
+package dev.pinagent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.testing.TestPki;
+import dev.pinagent.testing.TestTlsServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PinsCommandTest {
+  private static final TestPki.Issued ROOT = TestPki.ca("CN=Tool Root").build();
+  private static final TestPki.Issued INTERMEDIATE = TestPki.ca("CN=Tool Issuing CA").pathLength(0)
+      .issuedBy(ROOT).build();
+  private static final TestPki.Issued LEAF = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE)
+      .build();
+  private static final TestPki.Issued STRAY = TestPki.ca("CN=Stray CA").build();
+  private static TestTlsServer server;
+  private static TestTlsServer appended;
+
+  @TempDir
+  static Path directory;
+  private static Path trustingRoot;
+  private static Path trustingOther;
+
+  @BeforeAll
+  static void start() {
+    server = TestTlsServer.start(LEAF.keyPair.getPrivate(), LEAF.certificate, INTERMEDIATE.certificate);
+    appended = TestTlsServer.start(LEAF.keyPair.getPrivate(), LEAF.certificate, INTERMEDIATE.certificate,
+        STRAY.certificate);
+    trustingRoot = TestPki.write(TestPki.trustStore(ROOT.certificate), directory.resolve("root.p12"));
+    trustingOther = TestPki.write(TestPki.trustStore(STRAY.certificate), directory.resolve("other.p12"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    appended.close();
+  }
+
+  private static String target(TestTlsServer tls) {
+    return "localhost:" + tls.port();
+  }
+
+  @Test
+  void listsTheServersChainWithTheRootTheTrustStoreSupplies() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--truststore", trustingRoot.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out)
+        .contains("Certificate chain of localhost:" + server.port())
+        .contains("TRUSTED by the trust store")
+        .contains("The leaf certificate names localhost")
+        .containsSubsequence("0  subject    CN=localhost", "key        EC 256", "pin        " + LEAF.pin(),
+            "source     sent",
+            "1  subject    CN=Tool Issuing CA", "pin        " + INTERMEDIATE.pin(), "source     sent",
+            "2  subject    CN=Tool Root", "pin        " + ROOT.pin(), "source     supplied by the trust store");
+  }
+
+  @Test
+  void listsTheChainOfAServerTheJvmDoesNotTrustAndSaysSo() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--truststore", trustingOther.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).contains("NOT TRUSTED by the trust store: ")
+        .contains("pin        " + LEAF.pin()).contains("pin        " + INTERMEDIATE.pin())
+        .doesNotContain(ROOT.pin());
+  }
+
+  @Test
+  void marksSentCertificatesThatAreNotOnThePath() {
+    CliRunner.Result run = CliRunner.run("pins", target(appended), "--truststore", trustingRoot.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.out).containsSubsequence("-  subject    CN=Stray CA", "pin        " + STRAY.pin(),
+        "sent, but not on the path from the leaf: never counts as a match");
+  }
+
+  @Test
+  void printsAPinSetReadyToPasteIntoAPolicy() throws Exception {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "yaml", "--truststore", trustingRoot.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).contains("  - name: localhost\n    hosts: [localhost]\n    pins:\n"
+        + "      - " + INTERMEDIATE.pin() + "   # the leaf's issuer: CN=Tool Issuing CA\n"
+        + "      - " + ROOT.pin() + "   # the root: CN=Tool Root\n");
+    Policy pasted = PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + run.out);
+    assertThat(pasted.pinSets()).hasSize(1);
+  }
+
+  @Test
+  void printsJsonForScripts() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "json", "--truststore", trustingRoot.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.out).startsWith("{\n").contains("\"trusted\": true").contains("\"position\": 2")
+        .contains("\"pin\": \"" + ROOT.pin() + "\"").contains("\"source\": \"truststore\"")
+        .contains("\"trustAnchor\": true");
+  }
+
+  @Test
+  void readsAPemChainADerCertificateAndAKeyStore() throws Exception {
+    Path pem = directory.resolve("chain.pem");
+    Files.write(pem, (pem(LEAF) + pem(INTERMEDIATE)).getBytes(StandardCharsets.US_ASCII));
+    Path der = Files.write(directory.resolve("leaf.der"), LEAF.certificate.getEncoded());
+    Path keyStore = TestPki.write(TestPki.keyStore(LEAF.keyPair.getPrivate(), LEAF.certificate,
+        INTERMEDIATE.certificate), directory.resolve("server.p12"));
+
+    CliRunner.Result fromPem = CliRunner.run("pins", pem.toString(), "--truststore", trustingRoot.toString(),
+        "--truststore-password", "changeit");
+    CliRunner.Result fromDer = CliRunner.run("pins", der.toString());
+    CliRunner.Result fromKeyStore = CliRunner.run("pins", keyStore.toString(), "--storepass", "changeit");
+
+    assertThat(fromPem.out).as(fromPem.toString()).contains(LEAF.pin()).contains(INTERMEDIATE.pin())
+        .contains(ROOT.pin()).contains("TRUSTED");
+    assertThat(fromDer.out).as(fromDer.toString()).contains(LEAF.pin());
+    assertThat(fromKeyStore.out).as(fromKeyStore.toString()).contains(LEAF.pin()).contains(INTERMEDIATE.pin());
+  }
+
+  @Test
+  void failsClearlyWhenTheChainCannotBeRead(@TempDir Path empty) throws Exception {
+    Path notACertificate = Files.write(empty.resolve("notes.txt"), "hello".getBytes(StandardCharsets.US_ASCII));
+
+    CliRunner.Result unreachable = CliRunner.run("pins", "127.0.0.1:1", "--timeout", "2");
+    CliRunner.Result garbage = CliRunner.run("pins", notACertificate.toString());
+    CliRunner.Result badPort = CliRunner.run("pins", "localhost:http");
+
+    assertThat(unreachable.status).isEqualTo(2);
+    assertThat(unreachable.err).startsWith("pin-agent: pins failed: java.net.ConnectException");
+    assertThat(garbage.status).isEqualTo(2);
+    assertThat(garbage.err).contains("is not a PEM or DER certificate file");
+    assertThat(badPort.err).contains("the port must be a number from 1 to 65535");
+  }
+
+  @Test
+  void explainsItselfWithHelp() {
+    CliRunner.Result help = CliRunner.run("pins", "--help");
+    assertThat(help.status).isZero();
+    assertThat(help.out).startsWith("usage: java -jar pin-agent.jar pins").contains("--format text|yaml|json");
+  }
+
+  private static String pem(TestPki.Issued issued) throws Exception {
+    return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+        .encodeToString(issued.certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+  }
+}
