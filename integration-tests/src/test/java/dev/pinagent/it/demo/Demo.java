@@ -17,26 +17,40 @@ public final class Demo {
   private Demo() {}
 
   public static void main(String[] args) throws Exception {
+    if (!run(System.out)) {
+      System.exit(1);
+    }
+  }
+
+  /** Runs the demo, printing to {@code out}; returns whether everything happened as it should. */
+  public static boolean run(java.io.PrintStream out) throws Exception {
     Path javaHome = Paths.get(System.getProperty("java.home"));
     try (MitmLab lab = new MitmLab()) {
       String good = lab.good.url("localhost");
       String evil = lab.evil.url("localhost");
       Path policy = lab.localhostPinnedToGoodIssuer("enforce");
 
-      heading("The setup");
-      System.out.println("  legit server : " + good + "  (Good Root CA -> Good Issuing CA -> localhost)");
-      System.out.println("  MITM server  : " + evil + "  (Evil Root CA -> localhost)");
-      System.out.println("  The client JVM trusts BOTH root CAs, as a service behind a compromised or corporate CA does.");
-      System.out.println("  Policy " + policy + ":");
+      heading(out, "The setup");
+      out.println("  legit server : " + good + "  (Good Root CA -> Good Issuing CA -> localhost)");
+      out.println("  MITM server  : " + evil + "  (Evil Root CA -> localhost)");
+      out.println("  The client JVM trusts BOTH root CAs, as a service behind a compromised or corporate CA does.");
+      out.println("  Policy " + policy + ":");
       for (String line : Files.readAllLines(policy)) {
-        System.out.println("    " + line);
+        out.println("    " + line);
       }
 
-      heading("1. Without the agent: the client cannot tell the MITM from the real server");
-      ForkedJvm.Result plain = lab.client(javaHome).main(HttpsProbe.class, "jdk-default", good, evil).run();
-      print(plain, good, evil);
+      heading(out, "0. Discover the partner's pins with the jar itself: java -jar pin-agent.jar pins localhost:"
+          + lab.good.port());
+      print(out, runJar(javaHome, "pins", "localhost:" + lab.good.port(), "--truststore", lab.trustStore.toString(),
+          "--truststore-password", "changeit"));
+      print(out, runJar(javaHome, "pins", "localhost:" + lab.good.port(), "--format", "yaml", "--truststore",
+          lab.trustStore.toString(), "--truststore-password", "changeit"));
 
-      heading("2. With -javaagent:pin-agent.jar=policy=...,metrics.port=...: the MITM is blocked");
+      heading(out, "1. Without the agent: the client cannot tell the MITM from the real server");
+      ForkedJvm.Result plain = lab.client(javaHome).main(HttpsProbe.class, "jdk-default", good, evil).run();
+      print(out, plain, good, evil);
+
+      heading(out, "2. With -javaagent:pin-agent.jar=policy=...,metrics.port=...: the MITM is blocked");
       int port = Metrics.freePort();
       ForkedJvm.Running child = lab.client(javaHome)
           .agent("policy=" + policy + ",metrics.port=" + port)
@@ -44,44 +58,59 @@ public final class Demo {
           .start();
       Metrics metrics = child.scrapeOnHold(port);
       ForkedJvm.Result pinned = child.await();
-      print(pinned, good, evil);
-      System.out.println("  The agent's log (stderr of the client JVM):");
+      print(out, pinned, good, evil);
+      out.println("  The agent's log (stderr of the client JVM):");
       for (String line : pinned.stderr.split("\n")) {
-        System.out.println("    " + line);
+        out.println("    " + line);
       }
 
-      heading("3. Metrics scraped from the client JVM at http://127.0.0.1:" + port + "/metrics");
+      heading(out, "3. Metrics scraped from the client JVM at http://127.0.0.1:" + port + "/metrics");
       for (String line : metrics.text().split("\n")) {
         if (line.startsWith("tls_pin_") && !line.startsWith("tls_pin_set_expiry")) {
-          System.out.println("  " + line);
+          out.println("  " + line);
         }
       }
       boolean blocked = pinned.resultFor(evil).startsWith("FAIL") && pinned.resultFor(good).startsWith("OK")
           && plain.resultFor(evil).startsWith("OK");
-      heading(blocked ? "Result: MITM accepted without the agent, blocked with it; the legit server works in both."
+      heading(out, blocked ? "Result: MITM accepted without the agent, blocked with it; the legit server works in both."
           : "Result: UNEXPECTED, see above");
-      if (!blocked) {
-        System.exit(1);
-      }
+      return blocked;
     }
   }
 
-  private static void heading(String text) {
-    System.out.println();
-    System.out.println("== " + text);
+  /** Runs {@code java -jar pin-agent.jar <args>} and returns what it printed. */
+  private static String runJar(Path javaHome, String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+        javaHome.resolve("bin").resolve("java").toString(), "-jar", ForkedJvm.agentJar().toString()));
+    command.addAll(java.util.List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    process.waitFor();
+    return output;
   }
 
-  private static void print(ForkedJvm.Result result, String good, String evil) {
-    System.out.println("  GET " + good + "  ->  " + summary(result.resultFor(good)));
-    System.out.println("  GET " + evil + "  ->  " + summary(result.resultFor(evil)));
+  private static void print(java.io.PrintStream out, String text) {
+    for (String line : text.split("\n")) {
+      out.println("  " + line);
+    }
+  }
+
+  private static void heading(java.io.PrintStream out, String text) {
+    out.println();
+    out.println("== " + text);
+  }
+
+  private static void print(java.io.PrintStream out, ForkedJvm.Result result, String good, String evil) {
+    out.println("  GET " + good + "  ->  " + summary(result.resultFor(good)));
+    out.println("  GET " + evil + "  ->  " + summary(result.resultFor(evil)));
     String failure = result.resultFor(evil);
     int start = failure.indexOf("Certificate pinning failure");
     if (start >= 0) {
       String message = failure.substring(start);
       int end = message.indexOf(" <- ");
-      System.out.println("  The handshake failed with:");
+      out.println("  The handshake failed with:");
       for (String line : (end < 0 ? message : message.substring(0, end)).split("\\|")) {
-        System.out.println("    " + line);
+        out.println("    " + line);
       }
     }
   }
