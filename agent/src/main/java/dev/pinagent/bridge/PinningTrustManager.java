@@ -94,12 +94,9 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
     return outer != null && (outer == chain || Arrays.equals(outer, chain));
   }
 
+  /** Sets rather than removes: a thread's map entry is then reused, and a check allocates nothing here. */
   private static void restore(X509Certificate[] outer) {
-    if (outer == null) {
-      CHECKING.remove();
-    } else {
-      CHECKING.set(outer);
-    }
+    CHECKING.set(outer);
   }
 
   private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {

@@ -8,6 +8,7 @@ import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinMatcher;
+import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.SpkiPins;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -139,7 +140,7 @@ final class CheckCommand {
       warnings.add(host + ":" + port + " (pin-set '" + set.name() + "') could not be checked: " + e);
       return result;
     }
-    PinMatcher.Match match = new PinMatcher(new SpkiPins(64)).match(chain, set,
+    PinMatcher.Match match = new PinMatcher(new SpkiPins(64), new SignatureCache(64)).match(chain, set,
         List.of(HostName.normalizeConnectionHost(host)), trustManager);
     List<Object> presented = new ArrayList<>();
     for (X509Certificate certificate : match.path()) {

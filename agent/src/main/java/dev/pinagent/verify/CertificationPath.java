@@ -1,6 +1,5 @@
 package dev.pinagent.verify;
 
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,10 +27,15 @@ public final class CertificationPath {
 
   /**
    * The certificates of {@code sent} on the signature path from its first (leaf) certificate, leaf first.
-   * The path stops at a self-signed certificate, at the depth limit, or where no sent certificate signed the
+   * The path stops at a self-issued certificate, at the depth limit, or where no sent certificate signed the
    * last one.
    */
   public static List<X509Certificate> fromLeaf(X509Certificate[] sent) {
+    return fromLeaf(sent, SignatureCache.none());
+  }
+
+  /** {@link #fromLeaf(X509Certificate[])}, remembering verified signatures in {@code signatures}. */
+  public static List<X509Certificate> fromLeaf(X509Certificate[] sent, SignatureCache signatures) {
     if (sent == null || sent.length == 0) {
       return Collections.emptyList();
     }
@@ -40,10 +44,12 @@ public final class CertificationPath {
     path.add(sent[0]);
     used[0] = true;
     X509Certificate current = sent[0];
-    while (path.size() < MAX_DEPTH && !isSelfSigned(current)) {
+    // A self-issued certificate ends the path: it is a root (whose own signature proves nothing about the
+    // path below it) or a rare key-rollover certificate, where stopping early can only fail closed.
+    while (path.size() < MAX_DEPTH && !isSelfIssued(current)) {
       int next = -1;
       for (int i = 1; i < sent.length && next < 0; i++) {
-        if (!used[i] && isSigner(sent[i], current, intermediatesCounted(path))) {
+        if (!used[i] && isSigner(sent[i], current, intermediatesCounted(path), signatures)) {
           next = i;
         }
       }
@@ -60,15 +66,17 @@ public final class CertificationPath {
   /**
    * Whether {@code anchor} issued the top of {@code path}: same name, valid signature. Trust anchors are
    * trusted by configuration, so their own extensions are not held against them (RFC 5280 section 6.1.1).
-   * The caller has made sure the top is not itself self-signed (a root ends the path).
+   * The caller has made sure the top is not itself self-issued (a root ends the path).
    */
-  public static boolean anchorIssued(X509Certificate anchor, List<X509Certificate> path) {
+  public static boolean anchorIssued(X509Certificate anchor, List<X509Certificate> path,
+      SignatureCache signatures) {
     X509Certificate top = path.get(path.size() - 1);
-    return anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && verifies(top, anchor);
+    return anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && signatures.verifies(top, anchor);
   }
 
   /** Whether {@code candidate} is a CA that may sign {@code child} at this depth, and did. */
-  static boolean isSigner(X509Certificate candidate, X509Certificate child, int intermediatesBelow) {
+  static boolean isSigner(X509Certificate candidate, X509Certificate child, int intermediatesBelow,
+      SignatureCache signatures) {
     if (!candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal())) {
       return false;
     }
@@ -80,7 +88,7 @@ public final class CertificationPath {
     if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
       return false;
     }
-    return isCurrentlyValid(candidate) && verifies(child, candidate);
+    return isCurrentlyValid(candidate) && signatures.verifies(child, candidate);
   }
 
   /**
@@ -111,19 +119,5 @@ public final class CertificationPath {
   static boolean isSelfIssued(X509Certificate certificate) {
     X500Principal subject = certificate.getSubjectX500Principal();
     return subject.equals(certificate.getIssuerX500Principal());
-  }
-
-  static boolean isSelfSigned(X509Certificate certificate) {
-    return isSelfIssued(certificate) && verifies(certificate, certificate);
-  }
-
-  private static boolean verifies(X509Certificate child, X509Certificate signer) {
-    try {
-      child.verify(signer.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException | RuntimeException e) {
-      // A signature that does not verify, or one this JVM cannot check, simply does not link.
-      return false;
-    }
   }
 }

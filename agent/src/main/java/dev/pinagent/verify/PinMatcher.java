@@ -18,9 +18,11 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class PinMatcher {
   private final SpkiPins spkiPins;
+  private final SignatureCache signatures;
 
-  public PinMatcher(SpkiPins spkiPins) {
+  public PinMatcher(SpkiPins spkiPins, SignatureCache signatures) {
     this.spkiPins = spkiPins;
+    this.signatures = signatures;
   }
 
   /** The outcome for one chain and set. */
@@ -56,13 +58,13 @@ public final class PinMatcher {
    * @param trustManager asked for the trust anchor when no certificate the server sent is pinned
    */
   public Match match(X509Certificate[] chain, PinSet set, List<String> hostNames, X509TrustManager trustManager) {
-    List<X509Certificate> path = CertificationPath.fromLeaf(chain);
+    List<X509Certificate> path = CertificationPath.fromLeaf(chain, signatures);
     if (path.isEmpty()) {
       return new Match(path, "the server sent no certificate");
     }
     X509Certificate pinned = firstPinned(path, set);
     if (pinned == null) {
-      X509Certificate anchor = TrustAnchors.issuerOf(path, trustManager);
+      X509Certificate anchor = TrustAnchors.issuerOf(path, trustManager, signatures);
       if (anchor != null) {
         path = new ArrayList<>(path);
         path.add(anchor);

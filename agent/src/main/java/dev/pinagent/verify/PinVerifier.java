@@ -10,6 +10,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import javax.net.ssl.X509TrustManager;
@@ -36,13 +37,37 @@ public final class PinVerifier {
   private final Consumer<String> log;
   private final LongSupplier clock;
 
+  /** Bounds of the verifier's caches: distinct hosts, verified signatures, matched chains. */
+  public static final int HOST_CACHE_SIZE = 4096;
+  public static final int SIGNATURE_CACHE_SIZE = 4096;
+  public static final int MATCH_CACHE_SIZE = 2048;
+
+  /** The pin-set a host gets, remembered; {@code NO_SET} stands for "none" (a map cannot hold null). */
+  private final ConcurrentHashMap<String, Object> setOfHost = new ConcurrentHashMap<>();
+  private static final Object NO_SET = new Object();
+  private final MatchCache matches = new MatchCache(MATCH_CACHE_SIZE);
+
   public PinVerifier(Policy policy, PinMetrics metrics, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock) {
     this.policy = policy;
     this.metrics = metrics;
     this.spkiPins = spkiPins;
-    this.matcher = new PinMatcher(spkiPins);
+    this.matcher = new PinMatcher(spkiPins, new SignatureCache(SIGNATURE_CACHE_SIZE));
     this.log = log;
     this.clock = clock;
+  }
+
+  /** {@link Policy#match}, remembered per host so that wildcard lookups allocate nothing after the first. */
+  private PinSet setOf(String host) {
+    Object known = setOfHost.get(host);
+    if (known == null) {
+      PinSet set = policy.match(host);
+      known = set == null ? NO_SET : set;
+      if (setOfHost.size() >= HOST_CACHE_SIZE) {
+        setOfHost.clear();
+      }
+      setOfHost.put(host, known);
+    }
+    return known == NO_SET ? null : (PinSet) known;
   }
 
   /** {@link #check(X509Certificate[], String, String, int, X509TrustManager)} for a connection with one name. */
@@ -65,37 +90,41 @@ public final class PinVerifier {
     if (sni == null && peer == null) {
       return record(null, CheckResult.UNKNOWN_HOST);
     }
-    PinSet bySni = sni == null ? null : policy.match(sni);
-    PinSet byPeer = peer == null ? null : policy.match(peer);
+    PinSet bySni = sni == null ? null : setOf(sni);
+    PinSet byPeer = peer == null ? null : setOf(peer);
     if (bySni == null && byPeer == null) {
       return record(null, CheckResult.UNPINNED);
     }
-    List<String> names = new ArrayList<>(2);
-    if (sni != null) {
-      names.add(sni);
-    }
-    if (peer != null && !peer.equals(sni)) {
-      names.add(peer);
-    }
     CheckResult result = null;
     if (bySni != null) {
-      result = checkSet(chain, bySni, sni, names, port, trustManager);
+      result = checkSet(chain, bySni, sni, sni, peer, port, trustManager);
     }
     if (byPeer != null && byPeer != bySni) {
-      CheckResult peerResult = checkSet(chain, byPeer, peer, names, port, trustManager);
+      CheckResult peerResult = checkSet(chain, byPeer, peer, sni, peer, port, trustManager);
       result = result == null || result == CheckResult.MATCH || result == CheckResult.EXPIRED ? peerResult : result;
     }
     return result;
   }
 
-  private CheckResult checkSet(X509Certificate[] chain, PinSet set, String host, List<String> names, int port,
+  private CheckResult checkSet(X509Certificate[] chain, PinSet set, String host, String sni, String peer, int port,
       X509TrustManager trustManager) throws CertificateException {
     if (set.isExpiredAt(clock.getAsLong())) {
       return record(set, CheckResult.EXPIRED);
     }
+    if (matches.matched(chain, set, sni, peer, trustManager)) {
+      return record(set, CheckResult.MATCH);
+    }
     try {
+      List<String> names = new ArrayList<>(2);
+      if (sni != null) {
+        names.add(sni);
+      }
+      if (peer != null && !peer.equals(sni)) {
+        names.add(peer);
+      }
       PinMatcher.Match match = matcher.match(chain, set, names, trustManager);
       if (match.matched()) {
+        matches.remember(chain, set, sni, peer, trustManager);
         return record(set, CheckResult.MATCH);
       }
       return violation(chain, match, host, port, set);

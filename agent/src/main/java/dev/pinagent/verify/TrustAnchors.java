@@ -17,7 +17,13 @@ public final class TrustAnchors {
 
   /** The anchor that issued the top of {@code path}, or {@code null} when none did. */
   public static X509Certificate issuerOf(List<X509Certificate> path, X509TrustManager trustManager) {
-    if (path.isEmpty() || CertificationPath.isSelfSigned(path.get(path.size() - 1))) {
+    return issuerOf(path, trustManager, SignatureCache.none());
+  }
+
+  /** {@link #issuerOf(List, X509TrustManager)}, remembering verified signatures in {@code signatures}. */
+  public static X509Certificate issuerOf(List<X509Certificate> path, X509TrustManager trustManager,
+      SignatureCache signatures) {
+    if (path.isEmpty() || CertificationPath.isSelfIssued(path.get(path.size() - 1))) {
       return null;
     }
     X509Certificate[] accepted = trustManager == null ? null : trustManager.getAcceptedIssuers();
@@ -25,7 +31,7 @@ public final class TrustAnchors {
       accepted = DefaultTrustStore.CERTIFICATES;
     }
     for (X509Certificate anchor : accepted) {
-      if (anchor != null && CertificationPath.anchorIssued(anchor, path)) {
+      if (anchor != null && CertificationPath.anchorIssued(anchor, path, signatures)) {
         return anchor;
       }
     }

@@ -116,10 +116,10 @@ class CertificationPathTest {
   @Test
   void findsTheAnchorThatIssuedTheTopOfThePath() {
     List<X509Certificate> sentPath = path(leaf.certificate, intermediate.certificate);
-    assertThat(CertificationPath.anchorIssued(root.certificate, sentPath)).isTrue();
-    assertThat(CertificationPath.anchorIssued(evilRoot.certificate, sentPath)).isFalse();
+    assertThat(CertificationPath.anchorIssued(root.certificate, sentPath, SignatureCache.none())).isTrue();
+    assertThat(CertificationPath.anchorIssued(evilRoot.certificate, sentPath, SignatureCache.none())).isFalse();
     Issued sameNameOtherKey = TestPki.ca("CN=Root").build();
-    assertThat(CertificationPath.anchorIssued(sameNameOtherKey.certificate, sentPath)).isFalse();
+    assertThat(CertificationPath.anchorIssued(sameNameOtherKey.certificate, sentPath, SignatureCache.none())).isFalse();
   }
 
   @Test

@@ -242,6 +242,23 @@ class PinVerifierTest {
   }
 
   @Test
+  void reusesARememberedMatchOnlyForTheSameCertificatesNamesAndTrustManager() throws Exception {
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com, other.example.com]\n    pins: [" + intermediate.pin() + "]\n");
+    X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate);
+
+    assertThat(verifier.check(chain, "api.example.com", 443, trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThat(verifier.check(chain.clone(), "api.example.com", 443, trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThat(checks("api", "match")).isEqualTo(2);
+    assertThatThrownBy(() -> verifier.check(chain, "other.example.com", 443, trustingBoth))
+        .as("the leaf names api.example.com only: a match remembered for it does not carry over")
+        .isInstanceOf(CertificateException.class).hasMessageContaining("does not name other.example.com");
+    X509Certificate[] appended = TestPki.chain(evilLeaf.certificate, intermediate.certificate);
+    assertThatThrownBy(() -> verifier.check(appended, "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class);
+  }
+
+  @Test
   void registersCheckCountersForEverySetBeforeTheFirstCheck() {
     verifier(pinning("enforce", intermediate.pin()));
     assertThat(checks("api", "match")).isZero();
