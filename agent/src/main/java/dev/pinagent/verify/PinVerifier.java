@@ -56,6 +56,15 @@ public final class PinVerifier {
     this.clock = clock;
   }
 
+  /**
+   * A verifier with its own in-memory meters, for tools and benchmarks that check chains outside an agent.
+   */
+  public static PinVerifier standalone(Policy policy, Consumer<String> log) {
+    PinMetrics metrics = new PinMetrics(policy, 100, System::currentTimeMillis);
+    metrics.bindTo(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    return new PinVerifier(policy, metrics, new SpkiPins(4096), log, System::currentTimeMillis);
+  }
+
   /** {@link Policy#match}, remembered per host so that wildcard lookups allocate nothing after the first. */
   private PinSet setOf(String host) {
     Object known = setOfHost.get(host);

@@ -45,6 +45,7 @@ public final class TestTlsServer implements AutoCloseable {
     while (!socket.isClosed()) {
       try (Socket client = socket.accept()) {
         client.setSoTimeout(10_000);
+        client.setTcpNoDelay(true);
         ((SSLSocket) client).startHandshake();
       } catch (IOException e) {
         // A client that gives up mid-handshake (as a pin check does) is expected; keep serving.
