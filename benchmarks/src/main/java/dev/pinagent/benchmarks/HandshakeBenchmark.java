@@ -9,8 +9,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -81,25 +79,13 @@ public class HandshakeBenchmark {
     TrustManagerWrapping.install(null);
   }
 
-  private String handshake(SSLSocketFactory factory) throws Exception {
-    try (SSLSocket socket = (SSLSocket) factory.createSocket("localhost", server.port())) {
-      socket.setTcpNoDelay(true);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setEndpointIdentificationAlgorithm("HTTPS");
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
-      socket.getSession().invalidate();
-      return socket.getSession().getProtocol();
-    }
-  }
-
   @Benchmark
   public String withoutAgent() throws Exception {
-    return handshake(plain);
+    return HandshakeLoop.handshake(plain, server.port());
   }
 
   @Benchmark
   public String withAgent() throws Exception {
-    return handshake(pinned);
+    return HandshakeLoop.handshake(pinned, server.port());
   }
 }

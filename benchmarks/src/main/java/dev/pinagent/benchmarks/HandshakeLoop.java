@@ -26,7 +26,8 @@ public final class HandshakeLoop {
     System.out.println(measured / ((System.nanoTime() - start) / 1e9));
   }
 
-  private static void handshake(SSLSocketFactory factory, int port) throws Exception {
+  /** One full handshake to localhost:{@code port}; the session is invalidated so that none is resumed. */
+  static String handshake(SSLSocketFactory factory, int port) throws Exception {
     try (SSLSocket socket = (SSLSocket) factory.createSocket("localhost", port)) {
       socket.setTcpNoDelay(true);
       SSLParameters parameters = socket.getSSLParameters();
@@ -34,6 +35,7 @@ public final class HandshakeLoop {
       socket.setSSLParameters(parameters);
       socket.startHandshake();
       socket.getSession().invalidate();
+      return socket.getSession().getProtocol();
     }
   }
 }
