@@ -72,6 +72,33 @@ public final class Policy {
     return null;
   }
 
+  /**
+   * Every pin-set with a pattern that covers {@code host}, most specific first: one set normally, more where
+   * patterns of different sets overlap (only the first is ever applied). Hash probes, one per label.
+   */
+  public List<PinSet> allMatches(String host) {
+    List<PinSet> sets = new ArrayList<>(2);
+    addIfPresent(sets, exact.get(host));
+    if (!HostName.isIpLiteral(host)) {
+      int firstDot = host.indexOf('.');
+      if (firstDot > 0) {
+        addIfPresent(sets, oneLabel.get(host.substring(firstDot + 1)));
+      }
+      for (int from = 0; from >= 0 && from < host.length(); ) {
+        addIfPresent(sets, anyDepth.get(host.substring(from)));
+        int dot = host.indexOf('.', from);
+        from = dot < 0 ? -1 : dot + 1;
+      }
+    }
+    return sets;
+  }
+
+  private static void addIfPresent(List<PinSet> sets, PinSet set) {
+    if (set != null && !sets.contains(set)) {
+      sets.add(set);
+    }
+  }
+
   /** Collects pin-sets in policy order, refusing a duplicate name or a host pattern claimed twice. */
   public static final class Builder {
     private final Mode defaultMode;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PolicyLintTest {
@@ -12,7 +13,7 @@ class PolicyLintTest {
   private static final String PIN_B = "sha256/YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=";
   private static final long NOW = LocalDate.of(2027, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
 
-  private static java.util.List<String> lint(String yaml) throws Exception {
+  private static List<String> lint(String yaml) throws Exception {
     return PolicyLint.warnings(PolicyLoader.parse("p.yaml", yaml), NOW);
   }
 
@@ -59,13 +60,43 @@ class PolicyLintTest {
   }
 
   @Test
-  void findsNoOverlapBetweenSiblingWildcards() {
-    assertThat(PolicyLint.sharedHost(HostPattern.parse("*.a.example.com"), HostPattern.parse("*.b.example.com")))
-        .isNull();
-    assertThat(PolicyLint.sharedHost(HostPattern.parse("*.example.com"), HostPattern.parse("**.a.example.com")))
-        .isEqualTo("a.example.com");
-    assertThat(PolicyLint.sharedHost(HostPattern.parse("**.example.com"), HostPattern.parse("**.a.example.com")))
-        .isEqualTo("x.a.example.com");
+  void reportsAnOverlapForExactlyThePairsThatShareAHost() throws Exception {
+    List<String> patterns = List.of("a.example.com", "b.a.example.com", "*.example.com", "*.a.example.com",
+        "*.b.example.com", "**.example.com", "**.a.example.com", "**.b.a.example.com", "other.org", "*.org");
+    StringBuilder yaml = new StringBuilder("version: 1\npin-sets:\n");
+    for (int i = 0; i < patterns.size(); i++) {
+      yaml.append(set("s" + i, "\"" + patterns.get(i) + "\"", PIN_A + ", " + PIN_B, ""));
+    }
+    List<String> warnings = lint(yaml.toString());
+
+    for (int i = 0; i < patterns.size(); i++) {
+      for (int j = i + 1; j < patterns.size(); j++) {
+        String pair = "'" + patterns.get(i) + "' (pin-set 's" + i + "') and '" + patterns.get(j) + "' (pin-set 's"
+            + j + "') overlap";
+        boolean reported = warnings.stream().anyMatch(w -> w.startsWith(pair));
+        assertThat(reported).as(pair).isEqualTo(shareAHost(patterns.get(i), patterns.get(j)));
+      }
+    }
+  }
+
+  /** The reference: brute force over every host of up to four labels from the patterns' own labels. */
+  private static boolean shareAHost(String first, String second) {
+    HostPattern a = HostPattern.parse(first);
+    HostPattern b = HostPattern.parse(second);
+    List<String> labels = List.of("a", "b", "x", "example", "com", "other", "org");
+    List<String> hosts = new java.util.ArrayList<>(labels);
+    for (int depth = 2; depth <= 4; depth++) {
+      List<String> longer = new java.util.ArrayList<>();
+      for (String host : hosts) {
+        if (host.split("\\.").length == depth - 1) {
+          for (String label : labels) {
+            longer.add(label + "." + host);
+          }
+        }
+      }
+      hosts.addAll(longer);
+    }
+    return hosts.stream().anyMatch(host -> a.matches(host) && b.matches(host));
   }
 
   @Test
