@@ -28,11 +28,6 @@ final class WrapperCache {
     wrappers.put(new IdentityKey(delegate, collected), new WeakReference<>(wrapper));
   }
 
-  synchronized int size() {
-    expungeCollected();
-    return wrappers.size();
-  }
-
   private void expungeCollected() {
     for (Object key = collected.poll(); key != null; key = collected.poll()) {
       wrappers.remove(key);

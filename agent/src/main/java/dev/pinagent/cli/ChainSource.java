@@ -57,11 +57,11 @@ final class ChainSource {
       }
       host = target.substring(1, end);
       if (target.length() > end + 1) {
-        port = parsePort(target, target.substring(end + 2));
+        port = parsePort("'" + target + "'", target.substring(end + 2));
       }
     } else if (target.indexOf(':') > 0 && target.indexOf(':') == target.lastIndexOf(':')) {
       host = target.substring(0, target.indexOf(':'));
-      port = parsePort(target, target.substring(target.indexOf(':') + 1));
+      port = parsePort("'" + target + "'", target.substring(target.indexOf(':') + 1));
     }
     return new ChainSource(host + ":" + port, host, port, fromServer(host, port, timeoutMillis));
   }
@@ -89,7 +89,8 @@ final class ChainSource {
     return capturing.chain;
   }
 
-  private static int parsePort(String target, String text) throws UsageException {
+  /** Parses a TCP port; {@code what} names the argument in the error, e.g. {@code 'host:x'} or {@code --port}. */
+  static int parsePort(String what, String text) throws UsageException {
     try {
       int port = Integer.parseInt(text);
       if (port > 0 && port < 65536) {
@@ -98,7 +99,7 @@ final class ChainSource {
     } catch (NumberFormatException e) {
       // Reported below.
     }
-    throw new UsageException("'" + target + "': the port must be a number from 1 to 65535");
+    throw new UsageException(what + ": the port must be a number from 1 to 65535, got '" + text + "'");
   }
 
   private static X509Certificate[] fromCertificateFile(Path file) throws Exception {

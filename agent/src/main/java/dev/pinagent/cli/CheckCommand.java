@@ -76,7 +76,8 @@ final class CheckCommand {
     if (!Set.of("text", "json").contains(format)) {
       throw new UsageException("--format must be text or json, got '" + format + "'");
     }
-    int port = arguments.option("port") == null ? ChainSource.DEFAULT_PORT : parsePort(arguments.option("port"));
+    int port = arguments.option("port") == null ? ChainSource.DEFAULT_PORT
+        : ChainSource.parsePort("--port", arguments.option("port"));
     int timeout = timeoutMillis(arguments);
     String file = arguments.operands().get(0);
 
@@ -185,17 +186,5 @@ final class CheckCommand {
       out.println("error: " + error.get("message"));
     }
     out.println(errors.size() + " error(s), " + warnings.size() + " warning(s)");
-  }
-
-  private static int parsePort(String text) throws UsageException {
-    try {
-      int port = Integer.parseInt(text);
-      if (port > 0 && port < 65536) {
-        return port;
-      }
-    } catch (NumberFormatException e) {
-      // Reported below.
-    }
-    throw new UsageException("--port must be a number from 1 to 65535, got '" + text + "'");
   }
 }

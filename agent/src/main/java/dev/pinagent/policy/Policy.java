@@ -47,29 +47,8 @@ public final class Policy {
    * @param host a host already {@linkplain HostName#normalize normalized}
    */
   public PinSet match(String host) {
-    PinSet found = exact.get(host);
-    if (found != null) {
-      return found;
-    }
-    if (HostName.isIpLiteral(host)) {
-      return null;
-    }
-    int firstDot = host.indexOf('.');
-    if (firstDot > 0) {
-      found = oneLabel.get(host.substring(firstDot + 1));
-      if (found != null) {
-        return found;
-      }
-    }
-    for (int from = 0; from >= 0 && from < host.length(); ) {
-      found = anyDepth.get(from == 0 ? host : host.substring(from));
-      if (found != null) {
-        return found;
-      }
-      int dot = host.indexOf('.', from);
-      from = dot < 0 ? -1 : dot + 1;
-    }
-    return null;
+    List<PinSet> sets = allMatches(host);
+    return sets.isEmpty() ? null : sets.get(0);
   }
 
   /**

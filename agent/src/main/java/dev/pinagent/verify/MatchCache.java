@@ -64,8 +64,4 @@ final class MatchCache {
     }
     byLeaf.put(chain[0], new Entry(chain.clone(), set, serverName, peerHost, trustManager));
   }
-
-  int size() {
-    return byLeaf.size();
-  }
 }

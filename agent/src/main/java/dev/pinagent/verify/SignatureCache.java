@@ -43,8 +43,4 @@ public final class SignatureCache {
     }
     return true;
   }
-
-  int size() {
-    return verifiedSigner.size();
-  }
 }
