@@ -53,6 +53,11 @@ public final class HostName {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + raw + "' is not a valid internationalized host name: " + e.getMessage());
     }
+    if (looksLikeIpv4(ascii)) {
+      // IDN mapping turns some Unicode (fullwidth or superscript digits) into digits and dots: the result is an
+      // address, and must take the address form every other spelling of that address takes.
+      return normalizeIpv4(raw, ascii);
+    }
     checkDomainSyntax(raw, ascii);
     return ascii;
   }

@@ -25,6 +25,7 @@ class HostNameTest {
     "2001:DB8::1              | 2001:db8:0:0:0:0:0:1",
     "fe80::1%eth0             | fe80:0:0:0:0:0:0:1",
     "::ffff:10.0.0.7          | 10.0.0.7",
+    "１０.０.０.７            | 10.0.0.7",
   })
   void normalizesEverySpellingToOneForm(String raw, String normalized) {
     assertThat(HostName.normalize(raw)).isEqualTo(normalized);
@@ -43,6 +44,7 @@ class HostNameTest {
     "256.0.0.1           | 0 to 255",
     "1.2.3               | four dot-separated numbers",
     "zz::1               | not an IPv6 address",
+    "²                   | not an IPv4 address",
     "%:                  | not an IPv6 address",
     "1.2.3%:             | not an IPv6 address",
   })
