@@ -1,7 +1,7 @@
 package dev.pinagent;
 
 import dev.pinagent.bridge.PinEnforcement;
-import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.verify.PinVerifier;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -9,15 +9,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.X509TrustManager;
 
-/** Connects the bridge to the agent: checks go to the verifier, wrapping events to the metrics and log. */
+/** Connects the bridge to the agent: checks go to the verifier, wrapping events to the counters and log. */
 final class AgentEnforcement implements PinEnforcement {
   private final PinVerifier verifier;
-  private final PinMetrics metrics;
+  private final PinCounters counters;
   private final Set<String> reportedStages = ConcurrentHashMap.newKeySet();
 
-  AgentEnforcement(PinVerifier verifier, PinMetrics metrics) {
+  AgentEnforcement(PinVerifier verifier, PinCounters counters) {
     this.verifier = verifier;
-    this.metrics = metrics;
+    this.counters = counters;
   }
 
   /**
@@ -37,14 +37,14 @@ final class AgentEnforcement implements PinEnforcement {
 
   @Override
   public void wrapped(String source) {
-    metrics.recordWrapped(source);
+    counters.recordWrapped(source);
   }
 
   /** Counted every time, logged once per stage, so a failure repeated per connection does not flood stderr. */
   @Override
   public void failed(String stage, Throwable error) {
     try {
-      metrics.recordAgentError(stage);
+      counters.recordAgentError(stage);
       if (reportedStages.add(stage)) {
         System.err.println("[pin-agent] ERROR: " + stage + " failed; connections it concerns may NOT be pinned "
             + "(see tls_pin_agent_errors_total): " + error);

@@ -4,26 +4,21 @@ import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.DefaultContextRewrapper;
 import dev.pinagent.instrumentation.HookInstaller;
-import dev.pinagent.metrics.MetricsEndpoint;
-import dev.pinagent.metrics.PinMetrics;
-import dev.pinagent.metrics.QuietMicrometerLogging;
+import dev.pinagent.metrics.PinCounters;
+import dev.pinagent.metrics.PrometheusExport;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SpkiPins;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
 
 /**
  * Wires the agent together, in the order safety needs: options and policy are validated first (a bad policy
  * stops here, before anything is hooked); hooks are installed synchronously, so no TLS client can be created
- * unpinned in between; only the metrics endpoint, which can wait, starts on a daemon thread.
+ * unpinned in between; only the metrics export, which can wait, starts on a daemon thread.
  */
 final class AgentStartup {
   /** Distinct host values kept in the violations metric before the rest are counted as {@code other}. */
@@ -61,16 +56,11 @@ final class AgentStartup {
       throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
-    QuietMicrometerLogging.install();
-    MeterRegistry registry = options.metricsPort() == null
-        ? new SimpleMeterRegistry()
-        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    PinMetrics metrics = new PinMetrics(policy, MAX_VIOLATION_HOSTS, System::currentTimeMillis);
-    metrics.bindTo(registry);
-    metrics.recordPolicyLoad(true);
-    PinVerifier verifier = new PinVerifier(policy, metrics, new SpkiPins(SPKI_CACHE_SIZE),
+    PinCounters counters = new PinCounters(policy, MAX_VIOLATION_HOSTS);
+    counters.recordPolicyLoad(true);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
         System.err::println, System::currentTimeMillis);
-    AgentEnforcement enforcement = new AgentEnforcement(verifier, metrics);
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters);
 
     TrustManagerWrapping.install(enforcement);
     HookInstaller.install(instrumentation, enforcement);
@@ -81,27 +71,10 @@ final class AgentStartup {
     for (String warning : PolicyLint.warnings(policy, System.currentTimeMillis())) {
       System.err.println("[pin-agent] WARNING: " + options.policy() + ": " + warning);
     }
-    if (registry instanceof PrometheusMeterRegistry) {
-      startMetricsEndpoint(options, (PrometheusMeterRegistry) registry, enforcement);
+    if (options.metricsPort() != null) {
+      PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
+          url -> System.err.println("[pin-agent] serving metrics at " + url),
+          error -> enforcement.failed("metrics_endpoint", error));
     }
-  }
-
-  /**
-   * Starts the endpoint from a daemon thread: the JDK's HTTP server threads inherit daemon status from the
-   * thread that starts them, so they never keep the host JVM alive.
-   */
-  private static void startMetricsEndpoint(AgentOptions options, PrometheusMeterRegistry registry,
-      AgentEnforcement enforcement) {
-    Thread starter = new Thread(() -> {
-      try {
-        MetricsEndpoint endpoint = MetricsEndpoint.start(options.metricsHost(), options.metricsPort(), registry);
-        System.err.println("[pin-agent] serving metrics at http://" + options.metricsHost() + ":" + endpoint.port()
-            + "/metrics");
-      } catch (Throwable e) {
-        enforcement.failed("metrics_endpoint", e);
-      }
-    }, "pin-agent-metrics-start");
-    starter.setDaemon(true);
-    starter.start();
   }
 }

@@ -1,11 +1,12 @@
 package dev.pinagent.bridge;
 
 import java.lang.reflect.Array;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The entry point advice calls (reflectively; see the package doc) to wrap trust managers. It holds the only
- * static state of the agent, because inlined advice can reach nothing else.
+ * The entry point the hooks call (reflectively; see the package doc) to wrap trust managers. It holds the only
+ * static state of the agent, because code woven into the JDK can reach nothing else.
  *
  * <p>Wrapping is idempotent: an already wrapped manager is returned as it is, and the same delegate always
  * gets the same wrapper, so a factory asked a thousand times does not count a thousand wrappers.
@@ -17,9 +18,42 @@ public final class TrustManagerWrapping {
 
   private TrustManagerWrapping() {}
 
+  /** The tag value of {@code tls.pin.trust.managers.wrapped} for each hook. */
+  static final String CHOSEN_SOURCE = "ssl_context";
+  static final String FACTORY_SOURCE = "trust_manager_factory";
+  static final String INIT_ARGUMENT_SOURCE = "ssl_context_init";
+
   /** Makes wrapping live; before this, {@link #wrap} returns its argument unchanged. */
   public static void install(PinEnforcement newEnforcement) {
     enforcement = newEnforcement;
+  }
+
+  /** Called on exit of {@code SSLContextImpl.engineInit} with the trust manager SunJSSE chose. */
+  public static Object wrapChosen(Object context, Object chosenTrustManager) {
+    return wrap(chosenTrustManager, CHOSEN_SOURCE);
+  }
+
+  /** Called on exit of {@code TrustManagerFactory.getTrustManagers()} with the array it returns. */
+  public static Object wrapFactoryResult(Object factory, Object trustManagers) {
+    return trustManagers instanceof Object[] ? wrapAll((Object[]) trustManagers, FACTORY_SOURCE) : trustManagers;
+  }
+
+  /**
+   * Called on entry of {@code SSLContext.init} with the trust managers passed in. SunJSSE contexts are left
+   * alone here: their {@code engineInit} hook wraps what the JDK finally chose, keeping its hostname check.
+   */
+  public static Object wrapInitArgument(Object context, Object trustManagers) {
+    if (!(trustManagers instanceof Object[]) || enforcement == null) {
+      return trustManagers;
+    }
+    try {
+      if (context instanceof SSLContext && "SunJSSE".equals(((SSLContext) context).getProvider().getName())) {
+        return trustManagers;
+      }
+    } catch (RuntimeException e) {
+      // A provider without a name cannot be SunJSSE: wrap.
+    }
+    return wrapAll((Object[]) trustManagers, INIT_ARGUMENT_SOURCE);
   }
 
   /**

@@ -2,13 +2,13 @@ package dev.pinagent.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
 
 /**
  * Serves {@code GET /metrics} in the Prometheus text format from the JDK's built-in HTTP server, on one
@@ -23,29 +23,41 @@ public final class MetricsEndpoint implements AutoCloseable {
     this.server = server;
   }
 
-  /** Binds {@code host:port} and starts serving; port 0 picks a free port (see {@link #port()}). */
-  public static MetricsEndpoint start(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+  /**
+   * Binds {@code host:port} and starts serving what {@code scrape} returns, in the Prometheus text format;
+   * port 0 picks a free port (see {@link #port()}).
+   */
+  public static MetricsEndpoint start(String host, int port, Supplier<String> scrape) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-    server.createContext("/metrics", exchange -> serve(exchange, registry));
+    server.createContext("/metrics", exchange -> serve(exchange, scrape));
     server.setExecutor(Executors.newSingleThreadExecutor(daemonThreads()));
     server.start();
     return new MetricsEndpoint(server);
   }
 
-  private static void serve(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
+  private static void serve(HttpExchange exchange, Supplier<String> scrape) throws IOException {
     try {
       if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      byte[] body;
+      int status;
+      try {
+        body = scrape.get().getBytes(StandardCharsets.UTF_8);
+        status = 200;
+      } catch (RuntimeException | Error e) {
+        body = ("# the agent could not collect its metrics (see its stderr): " + e + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+        status = 500;
+      }
       exchange.getResponseHeaders().set("Content-Type", TEXT_FORMAT);
       if ("HEAD".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(200, -1);
+        exchange.sendResponseHeaders(status, -1);
         return;
       }
-      exchange.sendResponseHeaders(200, body.length);
+      exchange.sendResponseHeaders(status, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }

@@ -2,24 +2,21 @@ package dev.pinagent.metrics;
 
 import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.PinSet;
-import dev.pinagent.policy.Policy;
 import dev.pinagent.verify.CheckResult;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Every meter of the agent. Check counters for each pin-set are registered up front, so dashboards see a
- * zero rather than no series before the first handshake, and the hot path does no registry lookup.
- *
- * <p>Host names are the one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their
- * name in {@code tls.pin.violations}, later ones are counted as {@code other}.
+ * Every meter of the agent, as a view of {@link PinCounters}: each meter reads a counter the check already
+ * keeps, so binding late (the endpoint starts on a background thread) loses no count, and meters of series
+ * that appear later (a new violating host, a wrapping source, an error stage) are registered as they appear.
  */
 public final class PinMetrics implements MeterBinder {
   public static final String CHECKS = "tls.pin.checks";
@@ -32,56 +29,48 @@ public final class PinMetrics implements MeterBinder {
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = "none";
 
-  public static final String OTHER_HOST = "other";
+  public static final String OTHER_HOST = PinCounters.OTHER_HOST;
 
-  private static final CheckResult[] SET_RESULTS = {
-    CheckResult.MATCH, CheckResult.MISMATCH, CheckResult.EXPIRED, CheckResult.ERROR
-  };
-
-  private final Policy policy;
-  private final int maxViolationHosts;
+  private final PinCounters counters;
   private final LongSupplier clock;
-  private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
+  /** Series of the dynamic meters already registered, so a new one costs one registration, not a rescan. */
+  private final Set<Object> registeredSeries = ConcurrentHashMap.newKeySet();
 
-  private volatile MeterRegistry registry;
-  private volatile Map<PinSet, Counter[]> setChecks;
-  private volatile Counter unpinned;
-  private volatile Counter unknownHost;
-
-  public PinMetrics(Policy policy, int maxViolationHosts, LongSupplier clock) {
-    this.policy = policy;
-    this.maxViolationHosts = maxViolationHosts;
+  public PinMetrics(PinCounters counters, LongSupplier clock) {
+    this.counters = counters;
     this.clock = clock;
   }
 
   @Override
-  public void bindTo(MeterRegistry meterRegistry) {
-    Map<PinSet, Counter[]> checks = new IdentityHashMap<>();
-    for (PinSet set : policy.pinSets()) {
-      Counter[] counters = new Counter[CheckResult.values().length];
-      for (CheckResult result : SET_RESULTS) {
-        counters[result.ordinal()] = checkCounter(meterRegistry, set.name(), result, set.mode());
+  public void bindTo(MeterRegistry registry) {
+    for (PinSet set : counters.policy().pinSets()) {
+      for (CheckResult result : PinCounters.SET_RESULTS) {
+        checkCounter(registry, set.name(), result, set.mode(), counters.checks(set, result));
       }
-      checks.put(set, counters);
       if (set.expires().isPresent()) {
         Gauge.builder(SET_EXPIRY, set, s -> s.secondsUntilExpiry(clock.getAsLong()))
             .description("Seconds until the pin-set expires and stops being enforced; negative once it has")
             .baseUnit("seconds")
             .tag("pin_set", set.name())
-            .register(meterRegistry);
+            .register(registry);
       }
     }
-    unpinned = checkCounter(meterRegistry, NO_PIN_SET, CheckResult.UNPINNED, policy.defaultMode());
-    unknownHost = checkCounter(meterRegistry, NO_PIN_SET, CheckResult.UNKNOWN_HOST, policy.defaultMode());
-    for (String result : new String[] {"success", "failure"}) {
-      policyLoads(meterRegistry, result);
+    Mode defaultMode = counters.policy().defaultMode();
+    checkCounter(registry, NO_PIN_SET, CheckResult.UNPINNED, defaultMode, counters.unpinned());
+    checkCounter(registry, NO_PIN_SET, CheckResult.UNKNOWN_HOST, defaultMode, counters.unknownHost());
+    for (boolean success : new boolean[] {true, false}) {
+      FunctionCounter.builder(POLICY_LOADS, counters.policyLoads(success), LongAdder::doubleValue)
+          .description("Pin policy loads, by outcome")
+          .tag("result", success ? "success" : "failure")
+          .register(registry);
     }
-    setChecks = checks;
-    registry = meterRegistry;
+    counters.onNewSeries(c -> registerNewSeries(registry));
+    registerNewSeries(registry);
   }
 
-  private static Counter checkCounter(MeterRegistry registry, String pinSet, CheckResult result, Mode mode) {
-    return Counter.builder(CHECKS)
+  private static void checkCounter(MeterRegistry registry, String pinSet, CheckResult result, Mode mode,
+      LongAdder count) {
+    FunctionCounter.builder(CHECKS, count, LongAdder::doubleValue)
         .description("TLS server chains checked against the pin policy, by outcome")
         .baseUnit("checks")
         .tag("pin_set", pinSet)
@@ -90,87 +79,33 @@ public final class PinMetrics implements MeterBinder {
         .register(registry);
   }
 
-  private static Counter policyLoads(MeterRegistry registry, String result) {
-    return Counter.builder(POLICY_LOADS)
-        .description("Pin policy loads, by outcome")
-        .tag("result", result)
-        .register(registry);
-  }
-
-  /** Counts one check; {@code set} is {@code null} for unpinned and unknown hosts. */
-  public void recordCheck(PinSet set, CheckResult result) {
-    Map<PinSet, Counter[]> checks = setChecks;
-    if (checks == null) {
-      return;
-    }
-    Counter counter;
-    if (result == CheckResult.UNPINNED) {
-      counter = unpinned;
-    } else if (result == CheckResult.UNKNOWN_HOST) {
-      counter = unknownHost;
-    } else {
-      counter = checks.get(set)[result.ordinal()];
-    }
-    counter.increment();
-  }
-
-  /** Counts a mismatch; {@code blocked} says whether the handshake was failed. */
-  public void recordViolation(PinSet set, String host, boolean blocked) {
-    MeterRegistry current = registry;
-    if (current == null) {
-      return;
-    }
-    Counter.builder(VIOLATIONS)
-        .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
-        .tag("pin_set", set.name())
-        .tag("host", cappedHost(host))
-        .tag("action", blocked ? "blocked" : "reported")
-        .register(current)
-        .increment();
-  }
-
-  private String cappedHost(String host) {
-    String value = host == null ? "unknown" : host;
-    if (violationHosts.contains(value)) {
-      return value;
-    }
-    synchronized (violationHosts) {
-      if (violationHosts.size() < maxViolationHosts) {
-        violationHosts.add(value);
-        return value;
+  private void registerNewSeries(MeterRegistry registry) {
+    for (Map.Entry<PinCounters.ViolationKey, LongAdder> violation : counters.violations().entrySet()) {
+      PinCounters.ViolationKey key = violation.getKey();
+      if (registeredSeries.add(key)) {
+        FunctionCounter.builder(VIOLATIONS, violation.getValue(), LongAdder::doubleValue)
+            .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
+            .tag("pin_set", key.set.name())
+            .tag("host", key.host)
+            .tag("action", key.blocked ? "blocked" : "reported")
+            .register(registry);
       }
     }
-    return violationHosts.contains(value) ? value : OTHER_HOST;
-  }
-
-  public void recordPolicyLoad(boolean success) {
-    MeterRegistry current = registry;
-    if (current != null) {
-      policyLoads(current, success ? "success" : "failure").increment();
+    for (Map.Entry<String, LongAdder> source : counters.wrapped().entrySet()) {
+      if (registeredSeries.add(WRAPPED + "/" + source.getKey())) {
+        FunctionCounter.builder(WRAPPED, source.getValue(), LongAdder::doubleValue)
+            .description("Trust managers wrapped with the pin check, by the hook that wrapped them")
+            .tag("source", source.getKey())
+            .register(registry);
+      }
     }
-  }
-
-  /** Counts a trust manager wrapped by the hook named {@code source}. */
-  public void recordWrapped(String source) {
-    MeterRegistry current = registry;
-    if (current != null) {
-      Counter.builder(WRAPPED)
-          .description("Trust managers wrapped with the pin check, by the hook that wrapped them")
-          .tag("source", source)
-          .register(current)
-          .increment();
-    }
-  }
-
-  /** Counts a failure of the agent itself (instrumentation, wrapping, the metrics endpoint). */
-  public void recordAgentError(String stage) {
-    MeterRegistry current = registry;
-    if (current != null) {
-      Counter.builder(AGENT_ERRORS)
-          .description("Failures inside the agent: a hook not installed, a trust manager not wrapped")
-          .tag("stage", stage)
-          .register(current)
-          .increment();
+    for (Map.Entry<String, LongAdder> stage : counters.agentErrors().entrySet()) {
+      if (registeredSeries.add(AGENT_ERRORS + "/" + stage.getKey())) {
+        FunctionCounter.builder(AGENT_ERRORS, stage.getValue(), LongAdder::doubleValue)
+            .description("Failures inside the agent: a hook not installed, a trust manager not wrapped")
+            .tag("stage", stage.getKey())
+            .register(registry);
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.pinagent.verify;
 
-import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.HostName;
 import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.Pin;
@@ -31,7 +31,7 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class PinVerifier {
   private final Policy policy;
-  private final PinMetrics metrics;
+  private final PinCounters counters;
   private final SpkiPins spkiPins;
   private final PinMatcher matcher;
   private final Consumer<String> log;
@@ -47,22 +47,18 @@ public final class PinVerifier {
   private static final Object NO_SET = new Object();
   private final MatchCache matches = new MatchCache(MATCH_CACHE_SIZE);
 
-  public PinVerifier(Policy policy, PinMetrics metrics, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock) {
+  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock) {
     this.policy = policy;
-    this.metrics = metrics;
+    this.counters = counters;
     this.spkiPins = spkiPins;
     this.matcher = new PinMatcher(spkiPins, new SignatureCache(SIGNATURE_CACHE_SIZE));
     this.log = log;
     this.clock = clock;
   }
 
-  /**
-   * A verifier with its own in-memory meters, for tools and benchmarks that check chains outside an agent.
-   */
+  /** A verifier with its own counters, for tools and benchmarks that check chains outside an agent. */
   public static PinVerifier standalone(Policy policy, Consumer<String> log) {
-    PinMetrics metrics = new PinMetrics(policy, 100, System::currentTimeMillis);
-    metrics.bindTo(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-    return new PinVerifier(policy, metrics, new SpkiPins(4096), log, System::currentTimeMillis);
+    return new PinVerifier(policy, new PinCounters(policy, 100), new SpkiPins(4096), log, System::currentTimeMillis);
   }
 
   /** {@link Policy#match}, remembered per host so that wildcard lookups allocate nothing after the first. */
@@ -154,7 +150,7 @@ public final class PinVerifier {
       throws CertificateException {
     record(set, CheckResult.MISMATCH);
     boolean blocked = set.mode() == Mode.ENFORCE;
-    metrics.recordViolation(set, host, blocked);
+    counters.recordViolation(set, host, blocked);
     StringBuilder presented = new StringBuilder();
     for (X509Certificate certificate : evaluation.path()) {
       presented.append(presented.length() == 0 ? "" : ",").append(spkiPins.of(certificate));
@@ -197,7 +193,7 @@ public final class PinVerifier {
   }
 
   private CheckResult record(PinSet set, CheckResult result) {
-    metrics.recordCheck(set, result);
+    counters.recordCheck(set, result);
     return result;
   }
 }

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
@@ -19,16 +20,17 @@ class MetricsEndpointTest {
     Policy policy = PolicyLoader.parse("p.yaml", "version: 1\npin-sets:\n  - name: api\n"
         + "    hosts: [api.example.com]\n    pins: [sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E=]\n"
         + "    expires: 2099-01-01\n");
+    PinCounters counters = new PinCounters(policy, 10);
+    // Counted before the meters exist, as the agent counts while Micrometer starts on its own thread.
+    counters.recordCheck(policy.pinSets().get(0), CheckResult.MATCH);
+    counters.recordWrapped("ssl_context");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    PinMetrics metrics = new PinMetrics(policy, 10, System::currentTimeMillis);
-    metrics.bindTo(registry);
-    metrics.recordCheck(policy.pinSets().get(0), CheckResult.MATCH);
-    metrics.recordViolation(policy.pinSets().get(0), "api.example.com", true);
-    metrics.recordPolicyLoad(true);
-    metrics.recordWrapped("ssl_context");
-    metrics.recordAgentError("metrics_endpoint");
+    new PinMetrics(counters, System::currentTimeMillis).bindTo(registry);
+    counters.recordViolation(policy.pinSets().get(0), "api.example.com", true);
+    counters.recordPolicyLoad(true);
+    counters.recordAgentError("metrics_endpoint");
 
-    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, registry)) {
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, registry::scrape)) {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
 
@@ -47,6 +49,29 @@ class MetricsEndpointTest {
           URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).POST(HttpRequest.BodyPublishers.noBody())
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(post.statusCode()).isEqualTo(405);
+    }
+  }
+
+  @Test
+  void aScrapeThatFailsAnswers500WithTheReasonAndKeepsServing() throws Exception {
+    AtomicInteger scrapes = new AtomicInteger();
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> {
+      if (scrapes.incrementAndGet() == 1) {
+        throw new IllegalStateException("registry broken");
+      }
+      return "up 1\n";
+    })) {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+          .build();
+
+      HttpResponse<String> failed = client.send(scrape, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> next = client.send(scrape, HttpResponse.BodyHandlers.ofString());
+
+      assertThat(failed.statusCode()).isEqualTo(500);
+      assertThat(failed.body()).contains("registry broken");
+      assertThat(next.statusCode()).isEqualTo(200);
+      assertThat(next.body()).isEqualTo("up 1\n");
     }
   }
 }

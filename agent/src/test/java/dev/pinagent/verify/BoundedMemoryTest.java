@@ -2,6 +2,7 @@ package dev.pinagent.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PinMetrics;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
@@ -39,11 +40,11 @@ class BoundedMemoryTest {
     Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: report\npin-sets:\n  - name: all\n"
         + "    hosts: [\"**.example.com\"]\n    pins: [" + TestPki.randomPin() + "]\n");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    PinMetrics metrics = new PinMetrics(policy, HOST_TAGS, System::currentTimeMillis);
-    metrics.bindTo(registry);
+    PinCounters counters = new PinCounters(policy, HOST_TAGS);
+    new PinMetrics(counters, System::currentTimeMillis).bindTo(registry);
     SpkiPins spkiPins = new SpkiPins(SPKI_CACHE);
     AtomicLong logged = new AtomicLong();
-    PinVerifier verifier = new PinVerifier(policy, metrics, spkiPins, line -> logged.incrementAndGet(),
+    PinVerifier verifier = new PinVerifier(policy, counters, spkiPins, line -> logged.incrementAndGet(),
         System::currentTimeMillis);
 
     long before = retainedHeap();
@@ -54,7 +55,7 @@ class BoundedMemoryTest {
 
     assertThat(logged.get()).as("every check ran (and mismatched, in report mode)").isEqualTo(HOSTS);
     assertThat(spkiPins.size()).isLessThanOrEqualTo(SPKI_CACHE);
-    assertThat(registry.get(PinMetrics.VIOLATIONS).counters()).hasSizeLessThanOrEqualTo(HOST_TAGS + 1);
+    assertThat(registry.get(PinMetrics.VIOLATIONS).functionCounters()).hasSizeLessThanOrEqualTo(HOST_TAGS + 1);
     assertThat(registry.getMeters()).hasSizeLessThan(HOST_TAGS + 20);
     assertThat((after - before) / (1024 * 1024)).as("MiB retained after " + HOSTS + " hosts").isLessThan(8);
   }

@@ -3,6 +3,7 @@ package dev.pinagent.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PinMetrics;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
@@ -33,9 +34,9 @@ class PinVerifierTest {
   private PinVerifier verifier(String yaml) {
     try {
       Policy policy = PolicyLoader.parse("p.yaml", yaml);
-      PinMetrics metrics = new PinMetrics(policy, 2, System::currentTimeMillis);
-      metrics.bindTo(registry);
-      return new PinVerifier(policy, metrics, new SpkiPins(100), log::add, System::currentTimeMillis);
+      PinCounters counters = new PinCounters(policy, 2);
+      new PinMetrics(counters, System::currentTimeMillis).bindTo(registry);
+      return new PinVerifier(policy, counters, new SpkiPins(100), log::add, System::currentTimeMillis);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -47,7 +48,7 @@ class PinVerifierTest {
   }
 
   private double checks(String pinSet, String result) {
-    return registry.get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).counter().count();
+    return registry.get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).functionCounter().count();
   }
 
   private static X509TrustManager trustManager(X509Certificate... anchors) {
@@ -98,7 +99,7 @@ class PinVerifierTest {
             + "\n    " + intermediate.pin());
     assertThat(checks("api", "mismatch")).isEqualTo(1);
     assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "blocked").tag("host", "api.example.com")
-        .counter().count()).isEqualTo(1);
+        .functionCounter().count()).isEqualTo(1);
     assertThat(log).containsExactly("[pin-agent] pin violation: host=api.example.com port=8443 pin_set=api "
         + "action=blocked presented=" + evilLeaf.pin() + "," + evilRoot.pin());
   }
@@ -167,9 +168,9 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("report", intermediate.pin()));
     assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
         .isEqualTo(CheckResult.MISMATCH);
-    assertThat(registry.get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").counter().count())
+    assertThat(registry.get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter().count())
         .isEqualTo(1);
-    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "reported").counter().count()).isEqualTo(1);
+    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
     assertThat(log).singleElement().asString().contains("action=reported");
   }
 
@@ -209,9 +210,9 @@ class PinVerifierTest {
     for (String host : new String[] {"a.example.com", "b.example.com", "c.example.com", "d.example.com"}) {
       verifier.check(TestPki.chain(evilLeaf.certificate), host, 443, trustingBoth);
     }
-    assertThat(registry.get(PinMetrics.VIOLATIONS).counters()).extracting(c -> c.getId().getTag("host"))
+    assertThat(registry.get(PinMetrics.VIOLATIONS).functionCounters()).extracting(c -> c.getId().getTag("host"))
         .containsExactlyInAnyOrder("a.example.com", "b.example.com", "other");
-    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("host", "other").counter().count()).isEqualTo(2);
+    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("host", "other").functionCounter().count()).isEqualTo(2);
   }
 
   @Test
@@ -263,7 +264,7 @@ class PinVerifierTest {
     verifier(pinning("enforce", intermediate.pin()));
     assertThat(checks("api", "match")).isZero();
     assertThat(checks("api", "mismatch")).isZero();
-    assertThat(registry.get(PinMetrics.POLICY_LOADS).tag("result", "failure").counter().count()).isZero();
+    assertThat(registry.get(PinMetrics.POLICY_LOADS).tag("result", "failure").functionCounter().count()).isZero();
   }
 
   @Test

@@ -19,13 +19,15 @@ import javax.net.ssl.SSLContext;
  * The costs JMH cannot see inside one JVM, each measured with and without {@code -javaagent} in alternating
  * runs on the same machine: start-up of a program making one HTTPS request, and handshake throughput of a
  * client loop. Run: {@code java -cp benchmarks/target/benchmarks.jar dev.pinagent.benchmarks.ForkedComparison
- * [rounds]} from the repository root after {@code mvn -B -q package -DskipTests}.
+ * [rounds] [startup|handshakes]} from the repository root after {@code mvn -B -q package -DskipTests}; both
+ * parts run when the second argument is absent.
  */
 public final class ForkedComparison {
   private ForkedComparison() {}
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    String part = args.length > 1 ? args[1] : "all";
     Fixtures fixtures = new Fixtures();
     Path directory = Files.createTempDirectory("pin-agent-bench");
     Path trustStore = TestPki.write(TestPki.trustStore(fixtures.root.certificate), directory.resolve("trust.p12"));
@@ -37,26 +39,50 @@ public final class ForkedComparison {
     System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
         + System.getProperty("java.version") + ", agent jar " + Files.size(ForkedRuns.agentJar()) / 1024 + " KiB");
 
+    if (!part.equals("handshakes")) {
+      startup(fixtures, jvm, agent, rounds);
+    }
+    if (!part.equals("startup")) {
+      handshakes(fixtures, jvm, agent, rounds);
+    }
+  }
+
+  private static void startup(Fixtures fixtures, List<String> jvm, String agent, int rounds) throws Exception {
     HttpsServer https = httpsServer(fixtures);
     try {
       String url = "https://localhost:" + https.getAddress().getPort() + "/";
-      List<Double> without = new ArrayList<>();
-      List<Double> with = new ArrayList<>();
-      ForkedRuns.run(null, jvm, OneRequest.class, url);
-      ForkedRuns.run(agent, jvm, OneRequest.class, url);
-      for (int i = 0; i < rounds; i++) {
-        without.add(timeMillis(() -> ForkedRuns.run(null, jvm, OneRequest.class, url)));
-        with.add(timeMillis(() -> ForkedRuns.run(agent, jvm, OneRequest.class, url)));
+      // Three variants, run in turn within each round so that drift in the machine's speed hits all alike.
+      String[] variants = {null, agent, agent + ",metrics.port=0"};
+      String[] names = {"no agent", "agent", "agent + metrics endpoint"};
+      List<List<double[]>> timings = new ArrayList<>();
+      for (String variant : variants) {
+        ForkedRuns.run(variant, jvm, OneRequest.class, url);
+        timings.add(new ArrayList<>());
       }
-      double plain = ForkedRuns.median(without);
-      double pinned = ForkedRuns.median(with);
-      System.out.println(String.format(Locale.ROOT, "startup, one HTTPS request (%d alternating runs each): "
-          + "median %.0f ms without the agent, %.0f ms with it: +%.0f ms, ratio %.2f", rounds, plain, pinned,
-          pinned - plain, pinned / plain));
+      for (int i = 0; i < rounds; i++) {
+        for (int v = 0; v < variants.length; v++) {
+          timings.get(v).add(ForkedRuns.timeToLineAndExit(variants[v], jvm, OneRequest.class, url));
+        }
+      }
+      double plainResponse = median(timings.get(0), 0);
+      double plainExit = median(timings.get(0), 1);
+      System.out.println(String.format(Locale.ROOT, "startup, one HTTPS request (%d rounds; medians, and the "
+          + "median of each round's difference from the run without the agent next to it): %s %.0f ms to the "
+          + "response, %.0f ms to exit", rounds, names[0], plainResponse, plainExit));
+      for (int v = 1; v < variants.length; v++) {
+        double response = median(timings.get(v), 0);
+        double exit = median(timings.get(v), 1);
+        System.out.println(String.format(Locale.ROOT, "  %s: %.0f ms to the response (+%.0f ms, ratio %.2f), "
+            + "%.0f ms to exit (+%.0f ms, ratio %.2f)", names[v], response,
+            medianDifference(timings.get(v), timings.get(0), 0), response / plainResponse, exit,
+            medianDifference(timings.get(v), timings.get(0), 1), exit / plainExit));
+      }
     } finally {
       https.stop(0);
     }
+  }
 
+  private static void handshakes(Fixtures fixtures, List<String> jvm, String agent, int rounds) throws Exception {
     try (TestTlsServer server = TestTlsServer.start(fixtures.leaf.keyPair.getPrivate(), fixtures.leaf.certificate,
         fixtures.intermediate.certificate)) {
       String port = String.valueOf(server.port());
@@ -74,14 +100,21 @@ public final class ForkedComparison {
     }
   }
 
-  private interface Run {
-    void run() throws Exception;
+  /** The median over rounds of {@code with - without}: drift in the machine's speed cancels within a round. */
+  private static double medianDifference(List<double[]> with, List<double[]> without, int which) {
+    List<Double> differences = new ArrayList<>();
+    for (int i = 0; i < with.size(); i++) {
+      differences.add(with.get(i)[which] - without.get(i)[which]);
+    }
+    return ForkedRuns.median(differences);
   }
 
-  private static double timeMillis(Run run) throws Exception {
-    long start = System.nanoTime();
-    run.run();
-    return (System.nanoTime() - start) / 1e6;
+  private static double median(List<double[]> timings, int which) {
+    List<Double> values = new ArrayList<>();
+    for (double[] timing : timings) {
+      values.add(timing[which]);
+    }
+    return ForkedRuns.median(values);
   }
 
   private static HttpsServer httpsServer(Fixtures fixtures) throws Exception {

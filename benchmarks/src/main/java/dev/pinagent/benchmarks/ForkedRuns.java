@@ -1,6 +1,8 @@
 package dev.pinagent.benchmarks;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -25,6 +27,40 @@ final class ForkedRuns {
 
   /** Runs {@code main} with {@code args}; returns its stdout. */
   static String run(String agentArgs, List<String> jvmOptions, Class<?> main, String... args) throws Exception {
+    List<String> command = command(agentArgs, jvmOptions, main, args);
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(300, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      throw new IOException("forked run failed (" + String.join(" ", command) + "):\n" + out);
+    }
+    return out;
+  }
+
+  /**
+   * Runs {@code main}, which prints one line when it has done its work; returns the milliseconds from launch
+   * to that line and to the process's exit. The two differ by what the JVM does at exit, which for a JVM with
+   * a thread blocked in native code (any listening socket) includes waiting up to 300 ms for that thread.
+   */
+  static double[] timeToLineAndExit(String agentArgs, List<String> jvmOptions, Class<?> main, String... args)
+      throws Exception {
+    List<String> command = command(agentArgs, jvmOptions, main, args);
+    long launched = System.nanoTime();
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line = out.readLine();
+    long printed = System.nanoTime();
+    while (out.readLine() != null) {
+      // drain
+    }
+    if (!process.waitFor(300, TimeUnit.SECONDS) || process.exitValue() != 0 || line == null) {
+      throw new IOException("forked run failed (" + String.join(" ", command) + ")");
+    }
+    long exited = System.nanoTime();
+    return new double[] {(printed - launched) / 1e6, (exited - launched) / 1e6};
+  }
+
+  private static List<String> command(String agentArgs, List<String> jvmOptions, Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     if (agentArgs != null) {
@@ -35,12 +71,7 @@ final class ForkedRuns {
     command.add(programClasspath());
     command.add(main.getName());
     command.addAll(Arrays.asList(args));
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(300, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IOException("forked run failed (" + String.join(" ", command) + "):\n" + out);
-    }
-    return out;
+    return command;
   }
 
   static double median(List<Double> values) {

@@ -4,7 +4,7 @@ import java.io.InputStream;
 import java.net.URL;
 import javax.net.ssl.HttpsURLConnection;
 
-/** The forked startup probe: one HTTPS request with the JVM's defaults, then exit. */
+/** The forked startup probe: one HTTPS request with the JVM's defaults, a line saying it is done, then exit. */
 public final class OneRequest {
   private OneRequest() {}
 
@@ -16,5 +16,6 @@ public final class OneRequest {
     if (connection.getResponseCode() != 200) {
       throw new IllegalStateException("status " + connection.getResponseCode());
     }
+    System.out.println("response read");
   }
 }

@@ -119,6 +119,10 @@ public final class ForkedJvm {
     command.add(javaHome.resolve("bin").resolve("java").toString());
     if (withAgent) {
       command.add("-javaagent:" + agentJar() + (agentArgs == null ? "" : "=" + agentArgs));
+      // The JVM trusts its own classes unverified; the agent rewrites three of them with hand-written stack
+      // map frames, so every forked run holds that bytecode to the verifier.
+      command.add("-XX:+UnlockDiagnosticVMOptions");
+      command.add("-XX:+BytecodeVerificationLocal");
     }
     command.add("-Xshare:auto");
     command.addAll(jvmOptions);

@@ -1,0 +1,187 @@
+package dev.pinagent.metrics;
+
+import dev.pinagent.policy.PinSet;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.verify.CheckResult;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * What the agent counts, in plain JDK counters. The pin check records here; {@link PinMetrics} presents the
+ * counts as Micrometer meters. Keeping Micrometer off this path means a service pays for loading it only
+ * when it asks for the metrics endpoint, and then on a background thread, while counting starts with the
+ * very first handshake either way.
+ *
+ * <p>Check counters for each pin-set exist from the start, so dashboards see a zero rather than no series
+ * before the first handshake, and the hot path does no lookup but one identity hash probe. Host names are the
+ * one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their name in violations,
+ * later ones are counted as {@link #OTHER_HOST}.
+ */
+public final class PinCounters {
+  /** The host of violations past the cap on distinct host names. */
+  public static final String OTHER_HOST = "other";
+
+  /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
+  static final CheckResult[] SET_RESULTS = {
+    CheckResult.MATCH, CheckResult.MISMATCH, CheckResult.EXPIRED, CheckResult.ERROR
+  };
+
+  /** A violation series: which pin-set, which host (capped), and whether the connection was blocked. */
+  public static final class ViolationKey {
+    public final PinSet set;
+    public final String host;
+    public final boolean blocked;
+
+    ViolationKey(PinSet set, String host, boolean blocked) {
+      this.set = set;
+      this.host = host;
+      this.blocked = blocked;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      if (!(other instanceof ViolationKey)) {
+        return false;
+      }
+      ViolationKey key = (ViolationKey) other;
+      return set == key.set && host.equals(key.host) && blocked == key.blocked;
+    }
+
+    @Override
+    public int hashCode() {
+      return (System.identityHashCode(set) * 31 + host.hashCode()) * 31 + (blocked ? 1 : 0);
+    }
+  }
+
+  private final Policy policy;
+  private final int maxViolationHosts;
+  private final Map<PinSet, LongAdder[]> setChecks = new IdentityHashMap<>();
+  private final LongAdder unpinned = new LongAdder();
+  private final LongAdder unknownHost = new LongAdder();
+  private final LongAdder policyLoadSuccesses = new LongAdder();
+  private final LongAdder policyLoadFailures = new LongAdder();
+  private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<ViolationKey, LongAdder> violations = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
+  /** Told of each series created after it was set: the meter view registers them as they appear. */
+  private volatile Consumer<PinCounters> newSeriesListener;
+
+  public PinCounters(Policy policy, int maxViolationHosts) {
+    this.policy = policy;
+    this.maxViolationHosts = maxViolationHosts;
+    for (PinSet set : policy.pinSets()) {
+      LongAdder[] counters = new LongAdder[CheckResult.values().length];
+      for (CheckResult result : SET_RESULTS) {
+        counters[result.ordinal()] = new LongAdder();
+      }
+      setChecks.put(set, counters);
+    }
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Counts one check; {@code set} is {@code null} for unpinned and unknown hosts. */
+  public void recordCheck(PinSet set, CheckResult result) {
+    if (result == CheckResult.UNPINNED) {
+      unpinned.increment();
+    } else if (result == CheckResult.UNKNOWN_HOST) {
+      unknownHost.increment();
+    } else {
+      setChecks.get(set)[result.ordinal()].increment();
+    }
+  }
+
+  /** Counts a mismatch; {@code blocked} says whether the handshake was failed. */
+  public void recordViolation(PinSet set, String host, boolean blocked) {
+    count(violations, new ViolationKey(set, cappedHost(host), blocked));
+  }
+
+  public void recordPolicyLoad(boolean success) {
+    (success ? policyLoadSuccesses : policyLoadFailures).increment();
+  }
+
+  /** Counts a trust manager wrapped by the hook named {@code source}. */
+  public void recordWrapped(String source) {
+    count(wrapped, source);
+  }
+
+  /** Counts a failure of the agent itself (instrumentation, wrapping, the metrics endpoint). */
+  public void recordAgentError(String stage) {
+    count(agentErrors, stage);
+  }
+
+  private <K> void count(ConcurrentHashMap<K, LongAdder> series, K key) {
+    LongAdder counter = series.get(key);
+    if (counter == null) {
+      LongAdder created = new LongAdder();
+      counter = series.putIfAbsent(key, created);
+      if (counter == null) {
+        counter = created;
+        Consumer<PinCounters> listener = newSeriesListener;
+        if (listener != null) {
+          listener.accept(this);
+        }
+      }
+    }
+    counter.increment();
+  }
+
+  private String cappedHost(String host) {
+    String value = host == null ? "unknown" : host;
+    if (violationHosts.contains(value)) {
+      return value;
+    }
+    synchronized (violationHosts) {
+      if (violationHosts.size() < maxViolationHosts) {
+        violationHosts.add(value);
+        return value;
+      }
+    }
+    return violationHosts.contains(value) ? value : OTHER_HOST;
+  }
+
+  /** The check counter of {@code set} for {@code result}; {@code null} for a result sets are not counted by. */
+  LongAdder checks(PinSet set, CheckResult result) {
+    return setChecks.get(set)[result.ordinal()];
+  }
+
+  LongAdder unpinned() {
+    return unpinned;
+  }
+
+  LongAdder unknownHost() {
+    return unknownHost;
+  }
+
+  LongAdder policyLoads(boolean success) {
+    return success ? policyLoadSuccesses : policyLoadFailures;
+  }
+
+  Map<ViolationKey, LongAdder> violations() {
+    return Collections.unmodifiableMap(violations);
+  }
+
+  Map<String, LongAdder> wrapped() {
+    return Collections.unmodifiableMap(wrapped);
+  }
+
+  Map<String, LongAdder> agentErrors() {
+    return Collections.unmodifiableMap(agentErrors);
+  }
+
+  /**
+   * Calls {@code listener} after every new series from now on (violations, wrapping sources, error stages).
+   * A series created while the listener is being set may be reported twice; registering is idempotent.
+   */
+  void onNewSeries(Consumer<PinCounters> listener) {
+    newSeriesListener = listener;
+  }
+}

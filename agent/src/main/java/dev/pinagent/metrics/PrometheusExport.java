@@ -1,0 +1,72 @@
+package dev.pinagent.metrics;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The Prometheus export of the counters: the scrape endpoint, and Micrometer's registry behind it.
+ *
+ * <p>Both wait as long as they can, because nothing pinned needs them (the meters read counters that count
+ * from the first handshake) and Micrometer's start-up was most of the agent's. The port is bound on a daemon
+ * thread right away, so a port already in use is reported at start-up; Micrometer starts on the first scrape,
+ * which therefore takes a few hundred milliseconds longer than the rest. The JDK's HTTP server threads inherit
+ * daemon status from the thread that starts them, so they never keep the host JVM alive.
+ *
+ * <p>Only this class names Micrometer on the agent's start-up path, so a service without the endpoint never
+ * loads it.
+ */
+public final class PrometheusExport implements Supplier<String> {
+  private final PinCounters counters;
+  private final LongSupplier clock;
+  private final Consumer<Throwable> onFailure;
+  private PrometheusMeterRegistry registry;
+
+  private PrometheusExport(PinCounters counters, LongSupplier clock, Consumer<Throwable> onFailure) {
+    this.counters = counters;
+    this.clock = clock;
+    this.onFailure = onFailure;
+  }
+
+  /**
+   * Binds {@code host:port} and serves {@code counters} at {@code /metrics} from a daemon thread; tells
+   * {@code onStarted} the URL, or {@code onFailure} what went wrong (also for a scrape that fails later).
+   */
+  public static void startInBackground(String host, int port, PinCounters counters, Consumer<String> onStarted,
+      Consumer<Throwable> onFailure) {
+    PrometheusExport export = new PrometheusExport(counters, System::currentTimeMillis, onFailure);
+    Thread starter = new Thread(() -> {
+      try {
+        MetricsEndpoint endpoint = MetricsEndpoint.start(host, port, export);
+        // At exit the JVM waits up to 300 ms for every thread blocked in native code, as the endpoint's
+        // selector thread is; closing the endpoint first spares the host that wait.
+        Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "pin-agent-metrics-stop"));
+        onStarted.accept("http://" + host + ":" + endpoint.port() + "/metrics");
+      } catch (IOException | RuntimeException | Error e) {
+        onFailure.accept(e);
+      }
+    }, "pin-agent-metrics-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  /** The scrape: the Prometheus text of every meter, starting Micrometer on the first call. */
+  @Override
+  public synchronized String get() {
+    try {
+      if (registry == null) {
+        QuietMicrometerLogging.install();
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new PinMetrics(counters, clock).bindTo(created);
+        registry = created;
+      }
+      return registry.scrape();
+    } catch (RuntimeException | Error e) {
+      onFailure.accept(e);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,269 @@
+package dev.pinagent.instrumentation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinagent.bridge.PinEnforcement;
+import dev.pinagent.bridge.PinningTrustManager;
+import dev.pinagent.bridge.TrustManagerWrapping;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hooks woven into stand-ins shaped like the JDK classes, loaded in a class loader that verifies them,
+ * before they are trusted on the real ones (the integration tests do that through the built jar, with the
+ * JDK's verifier switched on for its own classes).
+ */
+class HookWeaverTest {
+  private final List<String> wrapped = new ArrayList<>();
+
+  @BeforeEach
+  void install() {
+    TrustManagerWrapping.install(new PinEnforcement() {
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
+
+      @Override
+      public void wrapped(String source) {
+        wrapped.add(source);
+      }
+
+      @Override
+      public void failed(String stage, Throwable error) {
+        throw new AssertionError(stage, error);
+      }
+    });
+  }
+
+  @AfterEach
+  void uninstall() {
+    TrustManagerWrapping.install(null);
+  }
+
+  /** Stands in for {@code sun.security.ssl.SSLContextImpl}, with more than one return and a handler. */
+  public static class ContextStandIn {
+    private X509TrustManager trustManager;
+    private long initializations;
+
+    protected void engineInit(KeyManager[] keyManagers, TrustManager[] trustManagers, SecureRandom random) {
+      long started = initializations++;
+      try {
+        if (trustManagers == null) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        initializations = started;
+      }
+      for (TrustManager candidate : trustManagers) {
+        if (candidate instanceof X509TrustManager) {
+          trustManager = (X509TrustManager) candidate;
+          return;
+        }
+      }
+    }
+
+    public X509TrustManager chosen() {
+      return trustManager;
+    }
+  }
+
+  /** Stands in for {@code javax.net.ssl.TrustManagerFactory}, returning from inside a loop and a try. */
+  public static class FactoryStandIn {
+    private final TrustManager[] managers;
+
+    public FactoryStandIn(TrustManager[] managers) {
+      this.managers = managers;
+    }
+
+    public final TrustManager[] getTrustManagers() {
+      double attempts = 0;
+      while (attempts < 3) {
+        try {
+          if (managers != null) {
+            return managers;
+          }
+        } catch (IllegalStateException e) {
+          attempts += 0.5;
+        }
+        attempts++;
+      }
+      return new TrustManager[0];
+    }
+  }
+
+  /** Stands in for {@code javax.net.ssl.SSLContext}, whose first instruction is a loop's jump target. */
+  public static class InitStandIn {
+    private TrustManager[] received;
+
+    public final void init(KeyManager[] keyManagers, TrustManager[] trustManagers, SecureRandom random) {
+      int round = 0;
+      do {
+        received = trustManagers;
+        round++;
+      } while (round < 2);
+    }
+
+    public TrustManager[] received() {
+      return received;
+    }
+  }
+
+  private static byte[] classFile(Class<?> type) throws IOException {
+    String resource = "/" + type.getName().replace('.', '/') + ".class";
+    try (InputStream in = type.getResourceAsStream(resource)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static Class<?> woven(Class<?> type, MethodHook real) throws Exception {
+    byte[] transformed = HookWeaver.weave(real.on(type.getName()), classFile(type));
+    Class<?> defined = new ClassLoader(HookWeaverTest.class.getClassLoader()) {
+      Class<?> define() {
+        return defineClass(type.getName(), transformed, 0, transformed.length);
+      }
+    }.define();
+    // Initializing links the class, which runs the verifier over the hand-written frames.
+    return Class.forName(defined.getName(), true, defined.getClassLoader());
+  }
+
+  private static X509TrustManager jdkTrustManager() throws Exception {
+    TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+    factory.init((java.security.KeyStore) null);
+    return (X509TrustManager) factory.getTrustManagers()[0];
+  }
+
+  private static Object engineInit(Class<?> type, TrustManager[] trustManagers) throws Exception {
+    Object context = type.getConstructor().newInstance();
+    Method engineInit =
+        type.getDeclaredMethod("engineInit", KeyManager[].class, TrustManager[].class, SecureRandom.class);
+    engineInit.setAccessible(true);
+    engineInit.invoke(context, null, trustManagers, null);
+    return type.getMethod("chosen").invoke(context);
+  }
+
+  @Test
+  void engineInitHookWrapsTheChosenTrustManagerOnEveryReturn() throws Exception {
+    Class<?> type = woven(ContextStandIn.class, SslContextImplInstrumentation.HOOK);
+    X509TrustManager original = jdkTrustManager();
+
+    Object chosen = engineInit(type, new TrustManager[] {original});
+
+    assertThat(chosen).isInstanceOf(PinningTrustManager.class);
+    assertThat(((PinningTrustManager) chosen).delegate()).isSameAs(original);
+    assertThat(engineInit(type, null)).as("the early return leaves nothing chosen").isNull();
+    assertThat(wrapped).containsExactly("ssl_context");
+  }
+
+  @Test
+  void getTrustManagersHookWrapsEachX509TrustManagerOfTheReturnedArray() throws Exception {
+    Class<?> type = woven(FactoryStandIn.class, TrustManagerFactoryInstrumentation.HOOK);
+    X509TrustManager original = jdkTrustManager();
+    TrustManager[] internal = {original};
+    Object factory = type.getConstructor(TrustManager[].class).newInstance((Object) internal);
+
+    TrustManager[] returned = (TrustManager[]) type.getMethod("getTrustManagers").invoke(factory);
+
+    assertThat(returned).hasSize(1);
+    assertThat(returned[0]).isInstanceOf(PinningTrustManager.class);
+    assertThat(internal[0]).as("the factory's own array is untouched").isSameAs(original);
+    assertThat(wrapped).containsExactly("trust_manager_factory");
+  }
+
+  @Test
+  void initHookWrapsTheTrustManagersPassedToAContextOfAnotherProvider() throws Exception {
+    Class<?> type = woven(InitStandIn.class, SslContextInitInstrumentation.HOOK);
+    X509TrustManager original = jdkTrustManager();
+    Object context = type.getConstructor().newInstance();
+
+    type.getMethod("init", KeyManager[].class, TrustManager[].class, SecureRandom.class)
+        .invoke(context, null, new TrustManager[] {original}, null);
+
+    TrustManager[] received = (TrustManager[]) type.getMethod("received").invoke(context);
+    assertThat(received).hasSize(1);
+    assertThat(received[0]).isInstanceOf(PinningTrustManager.class);
+    assertThat(wrapped).containsExactly("ssl_context_init");
+  }
+
+  @Test
+  void aHookThatCannotReachTheBridgeReportsOneLineAndLeavesTheMethodWorking() throws Exception {
+    MethodHook unreachable = MethodHook.onExitReplaceReturnValue(FactoryStandIn.class.getName(),
+        "getTrustManagers", "()[Ljavax/net/ssl/TrustManager;", "noSuchBridgeMethod", "[test] NOT pinned: ");
+    Class<?> type = woven(FactoryStandIn.class, unreachable);
+    X509TrustManager original = jdkTrustManager();
+    Object factory = type.getConstructor(TrustManager[].class).newInstance((Object) new TrustManager[] {original});
+
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    PrintStream standardError = System.err;
+    TrustManager[] returned;
+    System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
+    try {
+      returned = (TrustManager[]) type.getMethod("getTrustManagers").invoke(factory);
+    } finally {
+      System.setErr(standardError);
+    }
+
+    assertThat(returned).containsExactly(original);
+    assertThat(errors.toString(StandardCharsets.UTF_8))
+        .startsWith("[test] NOT pinned: java.lang.NoSuchMethodException: ")
+        .contains("noSuchBridgeMethod")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void aMethodTheJdkNoLongerHasFailsTheHookInsteadOfLeavingTlsSilentlyUnpinned() {
+    MethodHook renamed = MethodHook.onExitReplaceReturnValue(FactoryStandIn.class.getName(), "getManagers",
+        "()[Ljavax/net/ssl/TrustManager;", "wrapFactoryResult", "unused");
+
+    assertThatThrownBy(() -> HookWeaver.weave(renamed, classFile(FactoryStandIn.class)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("getManagers()[Ljavax/net/ssl/TrustManager;")
+        .hasMessageContaining("no such method");
+  }
+
+  @Test
+  void eachHookWeavesTheRealJdkClassOfThisJvm() throws Exception {
+    for (MethodHook hook : List.of(SslContextImplInstrumentation.HOOK, TrustManagerFactoryInstrumentation.HOOK,
+        SslContextInitInstrumentation.HOOK)) {
+      byte[] original;
+      try (InputStream in = Object.class.getResourceAsStream("/" + hook.internalTypeName() + ".class")) {
+        original = in.readAllBytes();
+      }
+      assertThat(HookWeaver.weave(hook, original)).as(hook.methodSignature()).isNotEqualTo(original);
+    }
+  }
+
+  @Test
+  void targetsTheJdkTypesThatExistOnThisJvm() throws Exception {
+    for (String name : HookInstaller.targetTypes()) {
+      assertThat(Class.forName(name, false, null)).isNotNull();
+    }
+    Class<?> contextImpl = Class.forName(SslContextImplInstrumentation.TARGET, false, null);
+    assertThat(contextImpl.getDeclaredField("trustManager").getType()).isEqualTo(X509TrustManager.class);
+  }
+
+  @Test
+  void hooksCallBridgeMethodsThatExist() throws NoSuchMethodException {
+    assertThat(MethodHook.BRIDGE_CLASS).isEqualTo(TrustManagerWrapping.class.getName());
+    for (MethodHook hook : List.of(SslContextImplInstrumentation.HOOK, TrustManagerFactoryInstrumentation.HOOK,
+        SslContextInitInstrumentation.HOOK)) {
+      assertThat(TrustManagerWrapping.class.getMethod(hook.bridgeMethod, Object.class, Object.class).getReturnType())
+          .isEqualTo(Object.class);
+    }
+  }
+}
