@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * What the agent counts, in plain JDK counters. The pin check records here; {@link PinMetrics} presents the
@@ -69,8 +68,6 @@ public final class PinCounters {
   private final ConcurrentHashMap<ViolationKey, LongAdder> violations = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
-  /** Told of each series created after it was set: the meter view registers them as they appear. */
-  private volatile Consumer<PinCounters> newSeriesListener;
 
   public PinCounters(Policy policy, int maxViolationHosts) {
     this.policy = policy;
@@ -118,18 +115,10 @@ public final class PinCounters {
     count(agentErrors, stage);
   }
 
-  private <K> void count(ConcurrentHashMap<K, LongAdder> series, K key) {
+  private static <K> void count(ConcurrentHashMap<K, LongAdder> series, K key) {
     LongAdder counter = series.get(key);
     if (counter == null) {
-      LongAdder created = new LongAdder();
-      counter = series.putIfAbsent(key, created);
-      if (counter == null) {
-        counter = created;
-        Consumer<PinCounters> listener = newSeriesListener;
-        if (listener != null) {
-          listener.accept(this);
-        }
-      }
+      counter = series.computeIfAbsent(key, k -> new LongAdder());
     }
     counter.increment();
   }
@@ -175,13 +164,5 @@ public final class PinCounters {
 
   Map<String, LongAdder> agentErrors() {
     return Collections.unmodifiableMap(agentErrors);
-  }
-
-  /**
-   * Calls {@code listener} after every new series from now on (violations, wrapping sources, error stages).
-   * A series created while the listener is being set may be reported twice; registering is idempotent.
-   */
-  void onNewSeries(Consumer<PinCounters> listener) {
-    newSeriesListener = listener;
   }
 }

@@ -15,8 +15,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Every meter of the agent, as a view of {@link PinCounters}: each meter reads a counter the check already
- * keeps, so binding late (the endpoint starts on a background thread) loses no count, and meters of series
- * that appear later (a new violating host, a wrapping source, an error stage) are registered as they appear.
+ * keeps, so binding late (Micrometer starts at the first scrape) loses no count. Series that appear later (a
+ * new violating host, a wrapping source, an error stage) get their meters at the next {@link #refresh()},
+ * which the endpoint calls before each scrape: Micrometer never runs on a handshake's thread.
  */
 public final class PinMetrics implements MeterBinder {
   public static final String CHECKS = "tls.pin.checks";
@@ -33,8 +34,9 @@ public final class PinMetrics implements MeterBinder {
 
   private final PinCounters counters;
   private final LongSupplier clock;
-  /** Series of the dynamic meters already registered, so a new one costs one registration, not a rescan. */
+  /** Series of the dynamic meters already registered. */
   private final Set<Object> registeredSeries = ConcurrentHashMap.newKeySet();
+  private volatile MeterRegistry registry;
 
   public PinMetrics(PinCounters counters, LongSupplier clock) {
     this.counters = counters;
@@ -64,8 +66,16 @@ public final class PinMetrics implements MeterBinder {
           .tag("result", success ? "success" : "failure")
           .register(registry);
     }
-    counters.onNewSeries(c -> registerNewSeries(registry));
-    registerNewSeries(registry);
+    this.registry = registry;
+    refresh();
+  }
+
+  /** Registers the meters of series counted since the last call (or since {@link #bindTo}). */
+  public void refresh() {
+    MeterRegistry current = registry;
+    if (current != null) {
+      registerNewSeries(current);
+    }
   }
 
   private static void checkCounter(MeterRegistry registry, String pinSet, CheckResult result, Mode mode,

@@ -24,8 +24,9 @@ public final class PrometheusExport implements Supplier<String> {
   private final LongSupplier clock;
   private final Consumer<Throwable> onFailure;
   private PrometheusMeterRegistry registry;
+  private PinMetrics metrics;
 
-  private PrometheusExport(PinCounters counters, LongSupplier clock, Consumer<Throwable> onFailure) {
+  PrometheusExport(PinCounters counters, LongSupplier clock, Consumer<Throwable> onFailure) {
     this.counters = counters;
     this.clock = clock;
     this.onFailure = onFailure;
@@ -60,9 +61,12 @@ public final class PrometheusExport implements Supplier<String> {
       if (registry == null) {
         QuietMicrometerLogging.install();
         PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new PinMetrics(counters, clock).bindTo(created);
+        PinMetrics view = new PinMetrics(counters, clock);
+        view.bindTo(created);
         registry = created;
+        metrics = view;
       }
+      metrics.refresh();
       return registry.scrape();
     } catch (RuntimeException | Error e) {
       onFailure.accept(e);

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.CheckResult;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -21,16 +21,21 @@ class MetricsEndpointTest {
         + "    hosts: [api.example.com]\n    pins: [sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E=]\n"
         + "    expires: 2099-01-01\n");
     PinCounters counters = new PinCounters(policy, 10);
-    // Counted before the meters exist, as the agent counts while Micrometer starts on its own thread.
+    List<Throwable> failures = new ArrayList<>();
+    PrometheusExport export = new PrometheusExport(counters, System::currentTimeMillis, failures::add);
+    // Counted before Micrometer starts (at the first scrape), as in the agent.
     counters.recordCheck(policy.pinSets().get(0), CheckResult.MATCH);
     counters.recordWrapped("ssl_context");
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new PinMetrics(counters, System::currentTimeMillis).bindTo(registry);
-    counters.recordViolation(policy.pinSets().get(0), "api.example.com", true);
     counters.recordPolicyLoad(true);
+    String first = export.get();
+    // New series after Micrometer started get their meters at the next scrape.
+    counters.recordViolation(policy.pinSets().get(0), "api.example.com", true);
     counters.recordAgentError("metrics_endpoint");
 
-    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, registry::scrape)) {
+    assertThat(first).contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"match\"} 1.0");
+    assertThat(first).doesNotContain("tls_pin_violations_total");
+    assertThat(failures).isEmpty();
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, export)) {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
 

@@ -28,18 +28,26 @@ class PinVerifierTest {
   private final Issued evilLeaf = TestPki.leaf("api.example.com").issuedBy(evilRoot).build();
   private final X509TrustManager trustingBoth = trustManager(root.certificate, evilRoot.certificate);
 
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private PinMetrics metrics;
   private final List<String> log = new ArrayList<>();
 
   private PinVerifier verifier(String yaml) {
     try {
       Policy policy = PolicyLoader.parse("p.yaml", yaml);
       PinCounters counters = new PinCounters(policy, 2);
-      new PinMetrics(counters, System::currentTimeMillis).bindTo(registry);
+      metrics = new PinMetrics(counters, System::currentTimeMillis);
+      metrics.bindTo(meters);
       return new PinVerifier(policy, counters, new SpkiPins(100), log::add, System::currentTimeMillis);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The meters, with those of series counted since the last look registered, as before a scrape. */
+  private SimpleMeterRegistry registry() {
+    metrics.refresh();
+    return meters;
   }
 
   private String pinning(String mode, String... pins) {
@@ -48,7 +56,7 @@ class PinVerifierTest {
   }
 
   private double checks(String pinSet, String result) {
-    return registry.get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).functionCounter().count();
+    return registry().get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).functionCounter().count();
   }
 
   private static X509TrustManager trustManager(X509Certificate... anchors) {
@@ -98,7 +106,7 @@ class PinVerifierTest {
             + "\n  Pinned keys for pin-set 'api':"
             + "\n    " + intermediate.pin());
     assertThat(checks("api", "mismatch")).isEqualTo(1);
-    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "blocked").tag("host", "api.example.com")
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "blocked").tag("host", "api.example.com")
         .functionCounter().count()).isEqualTo(1);
     assertThat(log).containsExactly("[pin-agent] pin violation: host=api.example.com port=8443 pin_set=api "
         + "action=blocked presented=" + evilLeaf.pin() + "," + evilRoot.pin());
@@ -168,9 +176,9 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("report", intermediate.pin()));
     assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
         .isEqualTo(CheckResult.MISMATCH);
-    assertThat(registry.get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter().count())
+    assertThat(registry().get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter().count())
         .isEqualTo(1);
-    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
     assertThat(log).singleElement().asString().contains("action=reported");
   }
 
@@ -210,9 +218,9 @@ class PinVerifierTest {
     for (String host : new String[] {"a.example.com", "b.example.com", "c.example.com", "d.example.com"}) {
       verifier.check(TestPki.chain(evilLeaf.certificate), host, 443, trustingBoth);
     }
-    assertThat(registry.get(PinMetrics.VIOLATIONS).functionCounters()).extracting(c -> c.getId().getTag("host"))
+    assertThat(registry().get(PinMetrics.VIOLATIONS).functionCounters()).extracting(c -> c.getId().getTag("host"))
         .containsExactlyInAnyOrder("a.example.com", "b.example.com", "other");
-    assertThat(registry.get(PinMetrics.VIOLATIONS).tag("host", "other").functionCounter().count()).isEqualTo(2);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "other").functionCounter().count()).isEqualTo(2);
   }
 
   @Test
@@ -264,14 +272,14 @@ class PinVerifierTest {
     verifier(pinning("enforce", intermediate.pin()));
     assertThat(checks("api", "match")).isZero();
     assertThat(checks("api", "mismatch")).isZero();
-    assertThat(registry.get(PinMetrics.POLICY_LOADS).tag("result", "failure").functionCounter().count()).isZero();
+    assertThat(registry().get(PinMetrics.POLICY_LOADS).tag("result", "failure").functionCounter().count()).isZero();
   }
 
   @Test
   void exposesSecondsUntilExpiryAsAGauge() {
     String inTenDays = LocalDate.now(ZoneOffset.UTC).plusDays(10).toString();
     verifier(pinning("enforce", intermediate.pin()) + "    expires: " + inTenDays + "\n");
-    double seconds = registry.get(PinMetrics.SET_EXPIRY).tag("pin_set", "api").gauge().value();
+    double seconds = registry().get(PinMetrics.SET_EXPIRY).tag("pin_set", "api").gauge().value();
     assertThat(seconds).isBetween(9 * 86_400.0, 10 * 86_400.0);
   }
 

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -12,6 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 
@@ -51,17 +55,21 @@ public final class ForkedComparison {
     HttpsServer https = httpsServer(fixtures);
     try {
       String url = "https://localhost:" + https.getAddress().getPort() + "/";
-      // Three variants, run in turn within each round so that drift in the machine's speed hits all alike.
-      String[] variants = {null, agent, agent + ",metrics.port=0"};
-      String[] names = {"no agent", "agent", "agent + metrics endpoint"};
+      // The variants run in turn within each round, so that drift in the machine's speed hits all alike.
+      List<String> emptyAgent = new ArrayList<>(jvm);
+      emptyAgent.add("-javaagent:" + emptyAgentJar());
+      String[] agents = {null, null, agent, agent + ",metrics.port=0"};
+      List<List<String>> options = List.of(jvm, emptyAgent, jvm, jvm);
+      String[] names = {"no agent", "an empty agent (the JVM's own cost of -javaagent)", "PinAgent",
+        "PinAgent with the metrics endpoint"};
       List<List<double[]>> timings = new ArrayList<>();
-      for (String variant : variants) {
-        ForkedRuns.run(variant, jvm, OneRequest.class, url);
+      for (int v = 0; v < agents.length; v++) {
+        ForkedRuns.run(agents[v], options.get(v), OneRequest.class, url);
         timings.add(new ArrayList<>());
       }
       for (int i = 0; i < rounds; i++) {
-        for (int v = 0; v < variants.length; v++) {
-          timings.get(v).add(ForkedRuns.timeToLineAndExit(variants[v], jvm, OneRequest.class, url));
+        for (int v = 0; v < agents.length; v++) {
+          timings.get(v).add(ForkedRuns.timeToLineAndExit(agents[v], options.get(v), OneRequest.class, url));
         }
       }
       double plainResponse = median(timings.get(0), 0);
@@ -69,13 +77,17 @@ public final class ForkedComparison {
       System.out.println(String.format(Locale.ROOT, "startup, one HTTPS request (%d rounds; medians, and the "
           + "median of each round's difference from the run without the agent next to it): %s %.0f ms to the "
           + "response, %.0f ms to exit", rounds, names[0], plainResponse, plainExit));
-      for (int v = 1; v < variants.length; v++) {
+      for (int v = 1; v < agents.length; v++) {
         double response = median(timings.get(v), 0);
         double exit = median(timings.get(v), 1);
         System.out.println(String.format(Locale.ROOT, "  %s: %.0f ms to the response (+%.0f ms, ratio %.2f), "
             + "%.0f ms to exit (+%.0f ms, ratio %.2f)", names[v], response,
             medianDifference(timings.get(v), timings.get(0), 0), response / plainResponse, exit,
             medianDifference(timings.get(v), timings.get(0), 1), exit / plainExit));
+        if (v > 1) {
+          System.out.println(String.format(Locale.ROOT, "    beyond the empty agent: +%.0f ms to the response",
+              medianDifference(timings.get(v), timings.get(1), 0)));
+        }
       }
     } finally {
       https.stop(0);
@@ -98,6 +110,19 @@ public final class ForkedComparison {
           + "each, 1500 full TLS 1.3 handshakes per run): median %.0f/s without the agent, %.0f/s with it: "
           + "time ratio %.3f", without.size(), plain, pinned, plain / pinned));
     }
+  }
+
+  /** A jar holding only a manifest naming {@link EmptyAgent}, which the forked JVM finds on its class path. */
+  private static Path emptyAgentJar() throws IOException {
+    Path jar = Files.createTempFile("empty-agent", ".jar");
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Premain-Class", EmptyAgent.class.getName());
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+      out.flush();
+    }
+    jar.toFile().deleteOnExit();
+    return jar;
   }
 
   /** The median over rounds of {@code with - without}: drift in the machine's speed cancels within a round. */

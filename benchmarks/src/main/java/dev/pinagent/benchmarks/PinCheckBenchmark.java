@@ -82,7 +82,12 @@ public class PinCheckBenchmark {
     return signature.verify(chain[0].getSignature());
   }
 
+  /**
+   * Warmed longer than the others: after parsing a 10,000-set policy in its set-up, the JIT's queue holds that
+   * work first, and this path ran some 10x slower for the first several seconds on a 2-CPU machine.
+   */
   @Benchmark
+  @Warmup(iterations = 10, time = 1)
   public boolean cold() {
     return new PinMatcher(new SpkiPins(8), new SignatureCache(8)).match(chain, set, List.of(HOST), trustManager)
         .matched();
