@@ -34,6 +34,7 @@ import static net.bytebuddy.jar.asm.Opcodes.TOP;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.Handle;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Type;
@@ -213,6 +214,10 @@ final class HookWeaver {
 
   /** Replaces an argument before the method's first instruction. */
   private static final class EntryHook extends HookedMethod {
+    private Object[] entryLocals;
+    /** Whether the method's first instruction still needs the frame our code now jumps to. */
+    private boolean frameOwed;
+
     EntryHook(MethodVisitor next, MethodHook hook, String owner) {
       super(next, hook, owner);
     }
@@ -220,7 +225,7 @@ final class HookWeaver {
     @Override
     public void visitCode() {
       super.visitCode();
-      Object[] entryLocals = new Object[arguments.length + 1];
+      entryLocals = new Object[arguments.length + 1];
       entryLocals[0] = owner;
       int slot = 1;
       int valueSlot = -1;
@@ -243,9 +248,105 @@ final class HookWeaver {
       super.visitLabel(handler);
       super.visitFrame(F_NEW, entryLocals.length, entryLocals, 1, new Object[] {THROWABLE});
       emitFailureReport();
-      // The method's own first instruction may be a jump target (a loop), so it now needs a frame of its own.
       super.visitLabel(original);
-      super.visitFrame(F_NEW, entryLocals.length, entryLocals, 0, new Object[0]);
+      frameOwed = true;
+    }
+
+    /**
+     * The method's own first instruction is now a jump target and needs a frame. When it already was one (a
+     * loop back to the start), the method brings its own frame, which fits the entry state and takes the
+     * place of ours: two frames at one offset would corrupt the table.
+     */
+    @Override
+    public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+      frameOwed = false;
+      super.visitFrame(type, numLocal, local, numStack, stack);
+    }
+
+    private void payFrame() {
+      if (frameOwed) {
+        frameOwed = false;
+        super.visitFrame(F_NEW, entryLocals.length, entryLocals, 0, new Object[0]);
+      }
+    }
+
+    @Override
+    public void visitInsn(int opcode) {
+      payFrame();
+      super.visitInsn(opcode);
+    }
+
+    @Override
+    public void visitIntInsn(int opcode, int operand) {
+      payFrame();
+      super.visitIntInsn(opcode, operand);
+    }
+
+    @Override
+    public void visitVarInsn(int opcode, int varIndex) {
+      payFrame();
+      super.visitVarInsn(opcode, varIndex);
+    }
+
+    @Override
+    public void visitTypeInsn(int opcode, String type) {
+      payFrame();
+      super.visitTypeInsn(opcode, type);
+    }
+
+    @Override
+    public void visitFieldInsn(int opcode, String fieldOwner, String name, String descriptor) {
+      payFrame();
+      super.visitFieldInsn(opcode, fieldOwner, name, descriptor);
+    }
+
+    @Override
+    public void visitMethodInsn(int opcode, String methodOwner, String name, String descriptor,
+        boolean isInterface) {
+      payFrame();
+      super.visitMethodInsn(opcode, methodOwner, name, descriptor, isInterface);
+    }
+
+    @Override
+    public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
+      payFrame();
+      super.visitInvokeDynamicInsn(name, descriptor, bootstrap, arguments);
+    }
+
+    @Override
+    public void visitJumpInsn(int opcode, Label label) {
+      payFrame();
+      super.visitJumpInsn(opcode, label);
+    }
+
+    @Override
+    public void visitLdcInsn(Object value) {
+      payFrame();
+      super.visitLdcInsn(value);
+    }
+
+    @Override
+    public void visitIincInsn(int varIndex, int increment) {
+      payFrame();
+      super.visitIincInsn(varIndex, increment);
+    }
+
+    @Override
+    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+      payFrame();
+      super.visitTableSwitchInsn(min, max, dflt, labels);
+    }
+
+    @Override
+    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+      payFrame();
+      super.visitLookupSwitchInsn(dflt, keys, labels);
+    }
+
+    @Override
+    public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
+      payFrame();
+      super.visitMultiANewArrayInsn(descriptor, numDimensions);
     }
   }
 

@@ -43,8 +43,12 @@ public final class PinMetrics implements MeterBinder {
     this.clock = clock;
   }
 
+  /** Binds to one registry; a second call is refused, as the series already registered are not tracked per registry. */
   @Override
   public void bindTo(MeterRegistry registry) {
+    if (this.registry != null) {
+      throw new IllegalStateException("these meters are already bound to a registry");
+    }
     for (PinSet set : counters.policy().pinSets()) {
       for (CheckResult result : PinCounters.SET_RESULTS) {
         checkCounter(registry, set.name(), result, set.mode(), counters.checks(set, result));
@@ -92,29 +96,34 @@ public final class PinMetrics implements MeterBinder {
   private void registerNewSeries(MeterRegistry registry) {
     for (Map.Entry<PinCounters.ViolationKey, LongAdder> violation : counters.violations().entrySet()) {
       PinCounters.ViolationKey key = violation.getKey();
-      if (registeredSeries.add(key)) {
+      if (!registeredSeries.contains(key)) {
         FunctionCounter.builder(VIOLATIONS, violation.getValue(), LongAdder::doubleValue)
             .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
             .tag("pin_set", key.set.name())
             .tag("host", key.host)
             .tag("action", key.blocked ? "blocked" : "reported")
             .register(registry);
+        // Only once registered: a registration that failed is tried again at the next scrape.
+        registeredSeries.add(key);
       }
     }
-    for (Map.Entry<String, LongAdder> source : counters.wrapped().entrySet()) {
-      if (registeredSeries.add(WRAPPED + "/" + source.getKey())) {
-        FunctionCounter.builder(WRAPPED, source.getValue(), LongAdder::doubleValue)
-            .description("Trust managers wrapped with the pin check, by the hook that wrapped them")
-            .tag("source", source.getKey())
+    registerOneTagSeries(registry, WRAPPED,
+        "Trust managers wrapped with the pin check, by the hook that wrapped them", "source", counters.wrapped());
+    registerOneTagSeries(registry, AGENT_ERRORS,
+        "Failures inside the agent: a hook not installed, a trust manager not wrapped", "stage",
+        counters.agentErrors());
+  }
+
+  private void registerOneTagSeries(MeterRegistry registry, String name, String description, String tag,
+      Map<String, LongAdder> series) {
+    for (Map.Entry<String, LongAdder> entry : series.entrySet()) {
+      String seriesKey = name + "/" + entry.getKey();
+      if (!registeredSeries.contains(seriesKey)) {
+        FunctionCounter.builder(name, entry.getValue(), LongAdder::doubleValue)
+            .description(description)
+            .tag(tag, entry.getKey())
             .register(registry);
-      }
-    }
-    for (Map.Entry<String, LongAdder> stage : counters.agentErrors().entrySet()) {
-      if (registeredSeries.add(AGENT_ERRORS + "/" + stage.getKey())) {
-        FunctionCounter.builder(AGENT_ERRORS, stage.getValue(), LongAdder::doubleValue)
-            .description("Failures inside the agent: a hook not installed, a trust manager not wrapped")
-            .tag("stage", stage.getKey())
-            .register(registry);
+        registeredSeries.add(seriesKey);
       }
     }
   }

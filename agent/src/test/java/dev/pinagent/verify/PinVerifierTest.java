@@ -176,8 +176,8 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("report", intermediate.pin()));
     assertThat(verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
         .isEqualTo(CheckResult.MISMATCH);
-    assertThat(registry().get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter().count())
-        .isEqualTo(1);
+    assertThat(registry().get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter()
+        .count()).isEqualTo(1);
     assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
     assertThat(log).singleElement().asString().contains("action=reported");
   }
