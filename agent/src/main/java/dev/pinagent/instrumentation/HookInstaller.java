@@ -27,7 +27,7 @@ public final class HookInstaller {
    */
   static final String FAIL_HOOK_PROPERTY = "dev.pinagent.test.failHook";
 
-  private static final List<MethodHook> HOOKS = List.of(SslContextImplInstrumentation.HOOK,
+  static final List<MethodHook> HOOKS = List.of(SslContextImplInstrumentation.HOOK,
       TrustManagerFactoryInstrumentation.HOOK, SslContextInitInstrumentation.HOOK);
 
   private HookInstaller() {}

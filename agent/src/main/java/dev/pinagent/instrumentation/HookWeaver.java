@@ -73,9 +73,9 @@ final class HookWeaver {
     HookedClass hooked = new HookedClass(writer, hook);
     // Expanded frames: ASM writes the hand-made F_NEW frames only into methods whose frames are all expanded.
     reader.accept(hooked, ClassReader.EXPAND_FRAMES);
-    if (hooked.hookedMethods != 1) {
-      throw new IllegalStateException("cannot hook " + hook.methodSignature() + ": the class has "
-          + (hooked.hookedMethods == 0 ? "no such method" : "it more than once") + " (a JDK this agent does not know)");
+    if (!hooked.found) {
+      throw new IllegalStateException("cannot hook " + hook.methodSignature()
+          + ": the class has no such method (a JDK this agent does not know)");
     }
     return writer.toByteArray();
   }
@@ -83,7 +83,7 @@ final class HookWeaver {
   private static final class HookedClass extends ClassVisitor {
     private final MethodHook hook;
     private String owner;
-    int hookedMethods;
+    boolean found;
 
     HookedClass(ClassVisitor next, MethodHook hook) {
       super(ASM9, next);
@@ -108,7 +108,7 @@ final class HookWeaver {
         throw new IllegalStateException("cannot hook " + hook.methodSignature()
             + ": it is static, abstract or native here");
       }
-      hookedMethods++;
+      found = true;
       return hook.point == MethodHook.Point.ENTRY
           ? new EntryHook(next, hook, owner)
           : new ExitHook(next, hook, owner);

@@ -30,8 +30,6 @@ public final class PinMetrics implements MeterBinder {
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = "none";
 
-  public static final String OTHER_HOST = PinCounters.OTHER_HOST;
-
   private final PinCounters counters;
   private final LongSupplier clock;
   /** Series of the dynamic meters already registered. */

@@ -256,8 +256,7 @@ class HookWeaverTest {
 
   @Test
   void eachHookWeavesTheRealJdkClassOfThisJvm() throws Exception {
-    for (MethodHook hook : List.of(SslContextImplInstrumentation.HOOK, TrustManagerFactoryInstrumentation.HOOK,
-        SslContextInitInstrumentation.HOOK)) {
+    for (MethodHook hook : HookInstaller.HOOKS) {
       byte[] original;
       try (InputStream in = Object.class.getResourceAsStream("/" + hook.internalTypeName() + ".class")) {
         original = in.readAllBytes();
@@ -278,8 +277,7 @@ class HookWeaverTest {
   @Test
   void hooksCallBridgeMethodsThatExist() throws NoSuchMethodException {
     assertThat(MethodHook.BRIDGE_CLASS).isEqualTo(TrustManagerWrapping.class.getName());
-    for (MethodHook hook : List.of(SslContextImplInstrumentation.HOOK, TrustManagerFactoryInstrumentation.HOOK,
-        SslContextInitInstrumentation.HOOK)) {
+    for (MethodHook hook : HookInstaller.HOOKS) {
       assertThat(TrustManagerWrapping.class.getMethod(hook.bridgeMethod, Object.class, Object.class).getReturnType())
           .isEqualTo(Object.class);
     }
