@@ -10,6 +10,7 @@ import dev.pinagent.it.support.Metrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -52,7 +53,11 @@ class ClientsIT extends LabTest {
     return client.equals("grpc") ? lab.grpcEvil().url("localhost") : lab.evil.url("localhost");
   }
 
+  /** Clients whose library needs a newer Java than the agent does; they are skipped, with the reason, below it. */
+  private static final Map<String, Integer> MINIMUM_JAVA = Map.of("jetty", 17);
+
   private static ForkedJvm clientJvm(String client, Path javaHome) {
+    JavaRuntimes.assumeAtLeast(javaHome, MINIMUM_JAVA.getOrDefault(client, 11), "the client " + client);
     ForkedJvm jvm = lab.client(javaHome);
     return client.startsWith("bcjsse") ? jvm.classpathWith(ForkedJvm.bcJsseJars()) : jvm;
   }

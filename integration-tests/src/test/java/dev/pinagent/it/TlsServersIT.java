@@ -49,6 +49,9 @@ class TlsServersIT extends LabTest {
   @ParameterizedTest(name = "{0}, client auth {1}, on {2}")
   @MethodSource("servers")
   void servesAsBeforeWithTheAgentAttached(String server, boolean clientAuth, Path javaHome) {
+    if (server.equals("jetty")) {
+      JavaRuntimes.assumeAtLeast(javaHome, 17, "Jetty 12");
+    }
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce"))
         .main(ServerProbe.class, server, String.valueOf(clientAuth), serverKeys.toString(), clientKeys.toString())

@@ -15,14 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * A service that is also a TLS <em>server</em>: {@code ServerProbe <httpsserver|jetty> <need-client-auth>
@@ -43,9 +35,9 @@ public final class ServerProbe {
     try {
       int port;
       if (args[0].equals("jetty")) {
-        Server jetty = jetty(serverKeys, needClientAuth);
-        server = jetty::stop;
-        port = ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+        JettyServers.Started jetty = JettyServers.start(serverKeys, PASSWORD, needClientAuth);
+        server = jetty;
+        port = jetty.port;
       } else {
         HttpsServer https = httpsServer(serverKeys, needClientAuth);
         server = () -> https.stop(0);
@@ -94,29 +86,6 @@ public final class ServerProbe {
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
-      }
-    });
-    server.start();
-    return server;
-  }
-
-  private static Server jetty(KeyStore keys, boolean needClientAuth) throws Exception {
-    SslContextFactory.Server ssl = new SslContextFactory.Server();
-    ssl.setKeyStore(keys);
-    ssl.setKeyStorePassword(new String(PASSWORD));
-    ssl.setNeedClientAuth(needClientAuth);
-    Server server = new Server();
-    ServerConnector connector = new ServerConnector(server, ssl);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    String body = "hello from jetty" + (needClientAuth ? " with client auth" : "");
-    server.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        response.setStatus(200);
-        Content.Sink.write(response, true, body, callback);
-        return true;
       }
     });
     server.start();
