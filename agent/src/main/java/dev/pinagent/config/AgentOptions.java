@@ -121,6 +121,11 @@ public final class AgentOptions {
         "unknown option '" + key + "' (" + where + "); known options: " + String.join(", ", KEYS));
   }
 
+  /** Every option key the agent accepts, in the order of its documentation; unmodifiable. */
+  public static List<String> keys() {
+    return KEYS;
+  }
+
   public String policy() {
     return policy;
   }
