@@ -36,6 +36,16 @@ final class AgentEnforcement implements PinEnforcement {
   }
 
   @Override
+  public Object policyStamp() {
+    return verifier.policy();
+  }
+
+  @Override
+  public boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost) {
+    return !verifier.pinsAnyOf(checkedServerName, requestedServerName, peerHost);
+  }
+
+  @Override
   public void wrapped(String source) {
     counters.recordWrapped(source);
   }

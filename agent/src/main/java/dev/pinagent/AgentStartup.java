@@ -2,7 +2,6 @@ package dev.pinagent;
 
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
-import dev.pinagent.instrumentation.DefaultContextRewrapper;
 import dev.pinagent.instrumentation.HookInstaller;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PrometheusExport;
@@ -64,7 +63,6 @@ final class AgentStartup {
 
     TrustManagerWrapping.install(enforcement);
     HookInstaller.install(instrumentation, enforcement);
-    DefaultContextRewrapper.wrapExisting(instrumentation, enforcement);
 
     System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
         + " (default mode " + policy.defaultMode().id() + ")");

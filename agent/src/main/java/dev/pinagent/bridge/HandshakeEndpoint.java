@@ -20,16 +20,19 @@ final class HandshakeEndpoint {
   final String serverName;
   final String peerHost;
   final int port;
+  /** The session the handshake is establishing, or {@code null} when the provider does not say. */
+  final SSLSession session;
 
-  private HandshakeEndpoint(String serverName, String peerHost, int port) {
+  private HandshakeEndpoint(String serverName, String peerHost, int port, SSLSession session) {
     this.serverName = serverName;
     this.peerHost = peerHost;
     this.port = port;
+    this.session = session;
   }
 
   static HandshakeEndpoint of(Socket socket) {
     if (!(socket instanceof SSLSocket)) {
-      return new HandshakeEndpoint(null, null, socket == null ? -1 : socket.getPort());
+      return new HandshakeEndpoint(null, null, socket == null ? -1 : socket.getPort(), null);
     }
     SSLSession session = ((SSLSocket) socket).getHandshakeSession();
     String peerHost = session == null ? null : emptyToNull(session.getPeerHost());
@@ -39,7 +42,7 @@ final class HandshakeEndpoint {
       peerHost = hostOf(socket.getInetAddress());
     }
     int port = session != null && session.getPeerPort() > 0 ? session.getPeerPort() : socket.getPort();
-    return new HandshakeEndpoint(session == null ? null : serverNameOf(session), peerHost, port);
+    return new HandshakeEndpoint(session == null ? null : serverNameOf(session), peerHost, port, session);
   }
 
   /**
@@ -62,11 +65,11 @@ final class HandshakeEndpoint {
     SSLSession session = engine.getHandshakeSession();
     String peerHost = session == null ? null : emptyToNull(session.getPeerHost());
     return new HandshakeEndpoint(session == null ? null : serverNameOf(session),
-        peerHost != null ? peerHost : emptyToNull(engine.getPeerHost()), engine.getPeerPort());
+        peerHost != null ? peerHost : emptyToNull(engine.getPeerHost()), engine.getPeerPort(), session);
   }
 
   static HandshakeEndpoint unknown() {
-    return new HandshakeEndpoint(null, null, -1);
+    return new HandshakeEndpoint(null, null, -1, null);
   }
 
   private static String serverNameOf(SSLSession session) {

@@ -17,6 +17,20 @@ public interface PinEnforcement {
   void check(X509Certificate[] chain, String serverName, String peerHost, int port, X509TrustManager trustManager)
       throws CertificateException;
 
+  /**
+   * What the checks of this agent were made under: recorded on every session a full handshake checked, and
+   * compared before the session is resumed. A session that carries another stamp, or none (made before the
+   * agent, or checked under a policy since replaced), is never resumed.
+   */
+  Object policyStamp();
+
+  /**
+   * Whether a session checked for {@code checkedServerName} may be resumed on a connection to the same peer
+   * for {@code requestedServerName}: only when no pin-set applies to either name or to the peer host, since
+   * nothing would then be checked on a full handshake either. Names are as sent in SNI, {@code null} for none.
+   */
+  boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost);
+
   /** A trust manager was wrapped; {@code source} says which hook did it. */
   void wrapped(String source);
 

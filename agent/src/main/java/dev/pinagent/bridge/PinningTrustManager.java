@@ -99,8 +99,13 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
     CHECKING.set(outer);
   }
 
+  /**
+   * Checks the pins, then marks the session being established as checked under the policy in force: only such a
+   * session may later be resumed (see {@link SessionResumption}), since a resumption checks nothing.
+   */
   private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {
     enforcement.check(chain, endpoint.serverName, endpoint.peerHost, endpoint.port, delegate);
+    SessionResumption.recordChecked(endpoint.session, enforcement);
   }
 
   @Override

@@ -20,6 +20,7 @@ public final class TrustManagerWrapping {
 
   /** The tag value of {@code tls.pin.trust.managers.wrapped} for each hook. */
   static final String CHOSEN_SOURCE = "ssl_context";
+  static final String IN_USE_SOURCE = "ssl_context_in_use";
   static final String FACTORY_SOURCE = "trust_manager_factory";
   static final String INIT_ARGUMENT_SOURCE = "ssl_context_init";
 
@@ -28,9 +29,31 @@ public final class TrustManagerWrapping {
     enforcement = newEnforcement;
   }
 
-  /** Called on exit of {@code SSLContextImpl.engineInit} with the trust manager SunJSSE chose. */
+  /** Called on exit of {@code SSLContextImpl.chooseTrustManager} with the trust manager SunJSSE chose. */
   public static Object wrapChosen(Object context, Object chosenTrustManager) {
     return wrap(chosenTrustManager, CHOSEN_SOURCE);
+  }
+
+  /**
+   * Called on exit of {@code SSLContextImpl.getX509TrustManager}, at every handshake, with the manager the
+   * context holds: already the wrapper, unless the context was initialized before the hooks.
+   */
+  public static Object wrapInUse(Object context, Object trustManager) {
+    return wrap(trustManager, IN_USE_SOURCE);
+  }
+
+  /** Called on entry of SunJSSE's client handshake with its context; returns it unchanged. */
+  public static Object beforeClientHello(Object producer, Object handshakeContext) {
+    SessionResumption.clientHelloStarting(handshakeContext);
+    return handshakeContext;
+  }
+
+  /**
+   * Called on exit of SunJSSE's client session cache lookup with the session found: returns it when it may be
+   * resumed on the connection now starting, {@code null} (a full handshake) otherwise.
+   */
+  public static Object filterResumption(Object sessionCache, Object session) {
+    return SessionResumption.resumable(session, enforcement);
   }
 
   /** Called on exit of {@code TrustManagerFactory.getTrustManagers()} with the array it returns. */

@@ -1,6 +1,7 @@
 package dev.pinagent.instrumentation;
 
 import dev.pinagent.bridge.PinEnforcement;
+import dev.pinagent.bridge.TrustManagerWrapping;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -12,8 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Installs the hooks with a plain {@link ClassFileTransformer} that weaves exactly three JDK types, and
- * retransforms them if they were loaded before the agent.
+ * Installs the hooks with a plain {@link ClassFileTransformer} that weaves a handful of JDK types matched by
+ * exact name, and retransforms them if they were loaded before the agent.
  *
  * <p>Why not Byte Buddy's {@code AgentBuilder}: its default initialization strategy touches {@code
  * sun.misc.Unsafe} when constructed (a warning on every start under Java 24+), and its matching machinery
@@ -27,8 +28,12 @@ public final class HookInstaller {
    */
   static final String FAIL_HOOK_PROPERTY = "dev.pinagent.test.failHook";
 
-  static final List<MethodHook> HOOKS = List.of(SslContextImplInstrumentation.HOOK,
-      TrustManagerFactoryInstrumentation.HOOK, SslContextInitInstrumentation.HOOK);
+  static final List<MethodHook> HOOKS = List.of(SslContextImplInstrumentation.CHOICE,
+      SslContextImplInstrumentation.USE, TrustManagerFactoryInstrumentation.HOOK, SslContextInitInstrumentation.HOOK,
+      SessionResumptionInstrumentation.CLIENT_HELLO, SessionResumptionInstrumentation.SESSION_LOOKUP);
+
+  /** The JDK package whose handshake state the bridge reads to tell which name a resumption is for. */
+  private static final String SUNJSSE_PACKAGE = "sun.security.ssl";
 
   private HookInstaller() {}
 
@@ -36,7 +41,9 @@ public final class HookInstaller {
   public static List<String> targetTypes() {
     List<String> names = new ArrayList<>();
     for (MethodHook hook : HOOKS) {
-      names.add(hook.typeName);
+      if (!names.contains(hook.typeName)) {
+        names.add(hook.typeName);
+      }
     }
     return names;
   }
@@ -46,6 +53,7 @@ public final class HookInstaller {
    * the others still install; nothing here throws into the host.
    */
   public static void install(Instrumentation instrumentation, PinEnforcement events) {
+    openSunJsseToTheBridge(instrumentation, events);
     HookTransformer transformer = new HookTransformer(HOOKS, events);
     instrumentation.addTransformer(transformer, true);
     List<Class<?>> loadedTargets = new ArrayList<>();
@@ -68,19 +76,34 @@ public final class HookInstaller {
     }
   }
 
+  /**
+   * The bridge reads which SNI name a starting handshake asks for from SunJSSE's handshake context, a JDK
+   * internal; only that package is opened, and only to the agent's module. Without it, sessions are never
+   * resumed (the safe side), which the failure says.
+   */
+  private static void openSunJsseToTheBridge(Instrumentation instrumentation, PinEnforcement events) {
+    try {
+      Module javaBase = Object.class.getModule();
+      instrumentation.redefineModule(javaBase, Set.of(), Map.of(),
+          Map.of(SUNJSSE_PACKAGE, Set.of(TrustManagerWrapping.class.getModule())), Set.of(), Map.of());
+    } catch (RuntimeException e) {
+      events.failed("resumption", e);
+    }
+  }
+
   private static String internalName(String className) {
     return className.replace('.', '/');
   }
 
-  /** Weaves the one hook whose type is being loaded; returns null (no change) for all others. */
+  /** Weaves the hooks of the type being loaded; returns null (no change) for all other types. */
   static final class HookTransformer implements ClassFileTransformer {
-    final Map<String, MethodHook> hooks = new HashMap<>();
+    final Map<String, List<MethodHook>> hooks = new HashMap<>();
     final Set<String> transformed = ConcurrentHashMap.newKeySet();
     private final PinEnforcement events;
 
     HookTransformer(List<MethodHook> hooksToWeave, PinEnforcement events) {
       for (MethodHook hook : hooksToWeave) {
-        hooks.put(hook.internalTypeName(), hook);
+        hooks.computeIfAbsent(hook.internalTypeName(), type -> new ArrayList<>()).add(hook);
       }
       this.events = events;
     }
@@ -88,19 +111,24 @@ public final class HookInstaller {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
         ProtectionDomain domain, byte[] classFile) {
-      MethodHook hook = internalName == null ? null : hooks.get(internalName);
-      if (hook == null) {
+      List<MethodHook> typeHooks = internalName == null ? null : hooks.get(internalName);
+      if (typeHooks == null) {
         return null;
       }
+      String typeName = typeHooks.get(0).typeName;
       try {
-        if (hook.typeName.equals(System.getProperty(FAIL_HOOK_PROPERTY))) {
+        if (typeName.equals(System.getProperty(FAIL_HOOK_PROPERTY))) {
           throw new IllegalStateException("failure injected with -D" + FAIL_HOOK_PROPERTY);
         }
-        byte[] woven = HookWeaver.weave(hook, classFile);
-        transformed.add(hook.typeName);
+        // All of a type's hooks or none: a class half hooked would be harder to reason about than one not hooked.
+        byte[] woven = classFile;
+        for (MethodHook hook : typeHooks) {
+          woven = HookWeaver.weave(hook, woven);
+        }
+        transformed.add(typeName);
         return woven;
       } catch (Throwable e) {
-        events.failed("instrument:" + hook.typeName, e);
+        events.failed("instrument:" + typeName, e);
         return null;
       }
     }

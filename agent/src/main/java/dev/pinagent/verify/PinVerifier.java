@@ -75,6 +75,22 @@ public final class PinVerifier {
     return known == NO_SET ? null : (PinSet) known;
   }
 
+  /** The policy this verifier enforces. */
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Whether a pin-set covers any of {@code hosts} (raw connection hosts; {@code null}s are skipped). */
+  public boolean pinsAnyOf(String... hosts) {
+    for (String raw : hosts) {
+      String host = HostName.normalizeConnectionHost(raw);
+      if (host != null && setOf(host) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** {@link #check(X509Certificate[], String, String, int, X509TrustManager)} for a connection with one name. */
   public CheckResult check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
       throws CertificateException {

@@ -24,6 +24,16 @@ class TrustManagerWrappingTest {
   private boolean refuse;
 
   private final PinEnforcement recording = new PinEnforcement() {
+      @Override
+      public Object policyStamp() {
+        return this;
+      }
+
+      @Override
+      public boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost) {
+        return false;
+      }
+
     @Override
     public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
         X509TrustManager trustManager) throws CertificateException {

@@ -36,6 +36,16 @@ class HookWeaverTest {
   void install() {
     TrustManagerWrapping.install(new PinEnforcement() {
       @Override
+      public Object policyStamp() {
+        return this;
+      }
+
+      @Override
+      public boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost) {
+        return false;
+      }
+
+      @Override
       public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
           X509TrustManager trustManager) {}
 
@@ -56,30 +66,64 @@ class HookWeaverTest {
     TrustManagerWrapping.install(null);
   }
 
-  /** Stands in for {@code sun.security.ssl.SSLContextImpl}, with more than one return and a handler. */
+  /**
+   * Stands in for {@code sun.security.ssl.SSLContextImpl}: a private choice with more than one return and a
+   * handler, and the accessor every handshake calls.
+   */
   public static class ContextStandIn {
     private X509TrustManager trustManager;
-    private long initializations;
+    private long choices;
 
     protected void engineInit(KeyManager[] keyManagers, TrustManager[] trustManagers, SecureRandom random) {
-      long started = initializations++;
+      trustManager = chooseTrustManager(trustManagers);
+    }
+
+    private X509TrustManager chooseTrustManager(TrustManager[] trustManagers) {
+      long started = choices++;
       try {
         if (trustManagers == null) {
-          return;
+          return null;
         }
       } catch (RuntimeException e) {
-        initializations = started;
+        choices = started;
       }
       for (TrustManager candidate : trustManagers) {
         if (candidate instanceof X509TrustManager) {
-          trustManager = (X509TrustManager) candidate;
-          return;
+          return (X509TrustManager) candidate;
         }
       }
+      return null;
+    }
+
+    X509TrustManager getX509TrustManager() {
+      return trustManager;
+    }
+
+    /** What an old context, initialized before the agent, holds: set behind the hooks' back. */
+    public void holdUnwrapped(X509TrustManager manager) {
+      trustManager = manager;
     }
 
     public X509TrustManager chosen() {
       return trustManager;
+    }
+  }
+
+  /** Stands in for SunJSSE's client handshake start and its session cache lookup. */
+  public static class ResumptionStandIn {
+    private Object seen;
+
+    public byte[] produce(Object handshakeContext) {
+      seen = handshakeContext;
+      return null;
+    }
+
+    Object get(String host, int port) {
+      return host.isEmpty() ? null : new Object();
+    }
+
+    public Object seen() {
+      return seen;
     }
   }
 
@@ -148,7 +192,10 @@ class HookWeaverTest {
   }
 
   private static Class<?> woven(Class<?> type, MethodHook real) throws Exception {
-    byte[] transformed = HookWeaver.weave(real.on(type.getName()), classFile(type));
+    return define(type, HookWeaver.weave(real.on(type.getName()), classFile(type)));
+  }
+
+  private static Class<?> define(Class<?> type, byte[] transformed) throws Exception {
     Class<?> defined = new ClassLoader(HookWeaverTest.class.getClassLoader()) {
       Class<?> define() {
         return defineClass(type.getName(), transformed, 0, transformed.length);
@@ -174,8 +221,8 @@ class HookWeaverTest {
   }
 
   @Test
-  void engineInitHookWrapsTheChosenTrustManagerOnEveryReturn() throws Exception {
-    Class<?> type = woven(ContextStandIn.class, SslContextImplInstrumentation.HOOK);
+  void choiceHookWrapsTheChosenTrustManagerOnEveryReturnSoTheFieldNeverHoldsTheOriginal() throws Exception {
+    Class<?> type = woven(ContextStandIn.class, SslContextImplInstrumentation.CHOICE);
     X509TrustManager original = jdkTrustManager();
 
     Object chosen = engineInit(type, new TrustManager[] {original});
@@ -184,6 +231,45 @@ class HookWeaverTest {
     assertThat(((PinningTrustManager) chosen).delegate()).isSameAs(original);
     assertThat(engineInit(type, null)).as("the early return leaves nothing chosen").isNull();
     assertThat(wrapped).containsExactly("ssl_context");
+  }
+
+  @Test
+  void inUseHookWrapsTheManagerOfAContextInitializedBeforeTheHooks() throws Exception {
+    Class<?> type = woven(ContextStandIn.class, SslContextImplInstrumentation.USE);
+    X509TrustManager original = jdkTrustManager();
+    Object context = type.getConstructor().newInstance();
+    type.getMethod("holdUnwrapped", X509TrustManager.class).invoke(context, original);
+    Method inUse = type.getDeclaredMethod("getX509TrustManager");
+    inUse.setAccessible(true);
+
+    Object first = inUse.invoke(context);
+    Object second = inUse.invoke(context);
+
+    assertThat(first).isInstanceOf(PinningTrustManager.class);
+    assertThat(((PinningTrustManager) first).delegate()).isSameAs(original);
+    assertThat(second).as("one wrapper per manager").isSameAs(first);
+    assertThat(wrapped).containsExactly("ssl_context_in_use");
+  }
+
+  @Test
+  void resumptionHooksHandOverTheHandshakeAndRefuseASessionTheAgentNeverChecked() throws Exception {
+    MethodHook clientHello = MethodHook.onEntryReplaceArgument(ResumptionStandIn.class.getName(), "produce",
+        "(Ljava/lang/Object;)[B", 0, SessionResumptionInstrumentation.CLIENT_HELLO.bridgeMethod, "[test] ");
+    MethodHook lookup = MethodHook.onExitReplaceReturnValue(ResumptionStandIn.class.getName(), "get",
+        "(Ljava/lang/String;I)Ljava/lang/Object;", SessionResumptionInstrumentation.SESSION_LOOKUP.bridgeMethod,
+        "[test] ");
+    byte[] once = HookWeaver.weave(clientHello, classFile(ResumptionStandIn.class));
+    Class<?> type = define(ResumptionStandIn.class, HookWeaver.weave(lookup, once));
+    Object standIn = type.getConstructor().newInstance();
+    Object handshake = new Object();
+
+    type.getMethod("produce", Object.class).invoke(standIn, handshake);
+    Method get = type.getDeclaredMethod("get", String.class, int.class);
+    get.setAccessible(true);
+
+    assertThat(type.getMethod("seen").invoke(standIn)).as("the argument passes through").isSameAs(handshake);
+    assertThat(get.invoke(standIn, "peer", 443)).as("not an SSL session the agent checked").isNull();
+    assertThat(get.invoke(standIn, "", 443)).isNull();
   }
 
   @Test
@@ -263,6 +349,22 @@ class HookWeaverTest {
       }
       assertThat(HookWeaver.weave(hook, original)).as(hook.methodSignature()).isNotEqualTo(original);
     }
+  }
+
+  @Test
+  void everyHookOfATypeIsWovenIntoTheSameClass() throws Exception {
+    byte[] classFile;
+    try (InputStream in = Object.class.getResourceAsStream(
+        "/" + SslContextImplInstrumentation.CHOICE.internalTypeName() + ".class")) {
+      classFile = in.readAllBytes();
+    }
+    HookInstaller.HookTransformer transformer = new HookInstaller.HookTransformer(HookInstaller.HOOKS, null);
+
+    byte[] woven = transformer.transform(null, null, SslContextImplInstrumentation.CHOICE.internalTypeName(), null,
+        null, classFile);
+
+    String constants = new String(woven, StandardCharsets.ISO_8859_1);
+    assertThat(constants).contains("wrapChosen").contains("wrapInUse");
   }
 
   @Test

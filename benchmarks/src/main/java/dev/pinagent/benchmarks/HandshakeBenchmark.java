@@ -49,6 +49,16 @@ public class HandshakeBenchmark {
         PolicyLoader.parse("bench.yaml", fixtures.policy(1, false, "localhost")), line -> { });
     TrustManagerWrapping.install(new PinEnforcement() {
       @Override
+      public Object policyStamp() {
+        return verifier.policy();
+      }
+
+      @Override
+      public boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost) {
+        return !verifier.pinsAnyOf(checkedServerName, requestedServerName, peerHost);
+      }
+
+      @Override
       public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
           X509TrustManager trustManager) throws CertificateException {
         verifier.check(chain, serverName, peerHost, port, trustManager);

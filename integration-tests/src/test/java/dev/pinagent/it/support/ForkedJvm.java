@@ -117,6 +117,8 @@ public final class ForkedJvm {
   List<String> command() {
     List<String> command = new ArrayList<>();
     command.add(javaHome.resolve("bin").resolve("java").toString());
+    // Before the agent: an option may be another -javaagent that must run first.
+    command.addAll(jvmOptions);
     if (withAgent) {
       command.add("-javaagent:" + agentJar() + (agentArgs == null ? "" : "=" + agentArgs));
       // The JVM trusts its own classes unverified; the agent rewrites three of them with hand-written stack
@@ -125,7 +127,6 @@ public final class ForkedJvm {
       command.add("-XX:+BytecodeVerificationLocal");
     }
     command.add("-Xshare:auto");
-    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classpath != null ? classpath : defaultClasspath());
     command.add(mainClass);

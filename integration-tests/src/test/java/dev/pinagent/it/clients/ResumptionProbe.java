@@ -1,0 +1,133 @@
+package dev.pinagent.it.clients;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * A client that keeps one {@code SSLContext}, as services do, and connects to one peer address with a chosen
+ * SNI name per connection, as a client of a gateway or load balancer does: {@code ResumptionProbe <TLSv1.2|TLSv1.3>
+ * <peer host> <port> <sni>...}. It endpoint-identifies each connection (HTTPS rules, against the SNI name),
+ * makes one request so that a TLS 1.3 ticket arrives, and prints {@code RESULT <n>:<sni> OK full|resumed <body>}
+ * or {@code RESULT <n>:<sni> FAIL ...}. "resumed" means its trust manager was not asked: no certificate was
+ * checked for that connection.
+ */
+public final class ResumptionProbe {
+  private ResumptionProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    String protocol = args[0];
+    String peerHost = args[1];
+    int port = Integer.parseInt(args[2]);
+    CountingTrustManager counting = new CountingTrustManager(defaultTrustManager());
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {counting}, null);
+    for (int i = 3; i < args.length; i++) {
+      String sni = args[i];
+      String label = (i - 2) + ":" + sni;
+      int checksBefore = counting.checks.get();
+      try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(peerHost, port)) {
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(sni)));
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setProtocols(new String[] {protocol});
+        socket.setSSLParameters(parameters);
+        socket.setSoTimeout(20_000);
+        socket.startHandshake();
+        String body = get(socket, sni);
+        String kind = counting.checks.get() == checksBefore ? "resumed" : "full";
+        System.out.println("RESULT " + label + " OK " + kind + " " + body);
+      } catch (Exception e) {
+        System.out.println("RESULT " + label + " FAIL " + e + (e.getCause() == null ? "" : " <- " + e.getCause()));
+      }
+    }
+  }
+
+  private static String get(SSLSocket socket, String host) throws Exception {
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    String last = "";
+    while ((line = in.readLine()) != null) {
+      if (!line.isEmpty()) {
+        last = line;
+      }
+    }
+    return last;
+  }
+
+  private static X509ExtendedTrustManager defaultTrustManager() throws Exception {
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init((KeyStore) null);
+    return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
+  }
+
+  /** Delegates to the JVM's trust manager and counts the server checks it is asked for. */
+  static final class CountingTrustManager extends X509ExtendedTrustManager {
+    final AtomicInteger checks = new AtomicInteger();
+    private final X509ExtendedTrustManager delegate;
+
+    CountingTrustManager(X509ExtendedTrustManager delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      checks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      checks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      checks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      delegate.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return delegate.getAcceptedIssuers();
+    }
+  }
+}
