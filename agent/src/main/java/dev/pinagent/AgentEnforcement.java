@@ -46,6 +46,11 @@ final class AgentEnforcement implements PinEnforcement {
   }
 
   @Override
+  public boolean mayReuseConnection(X509Certificate[] chain, String host) {
+    return verifier.wouldAccept(chain, host);
+  }
+
+  @Override
   public void wrapped(String source) {
     counters.recordWrapped(source);
   }

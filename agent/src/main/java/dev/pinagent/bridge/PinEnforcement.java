@@ -31,6 +31,13 @@ public interface PinEnforcement {
    */
   boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost);
 
+  /**
+   * Whether a connection whose server sent {@code chain} (checked when it was made, for another host) may carry
+   * requests for {@code host}: when no pin-set applies to {@code host}, or its pins hold over the chain. Records
+   * nothing: a refused reuse is followed by a full handshake, which is checked and counted.
+   */
+  boolean mayReuseConnection(X509Certificate[] chain, String host);
+
   /** A trust manager was wrapped; {@code source} says which hook did it. */
   void wrapped(String source);
 

@@ -105,7 +105,7 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
    */
   private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {
     enforcement.check(chain, endpoint.serverName, endpoint.peerHost, endpoint.port, delegate);
-    SessionResumption.recordChecked(endpoint.session, enforcement);
+    SessionResumption.recordChecked(endpoint.session, endpoint.serverName, enforcement);
   }
 
   @Override

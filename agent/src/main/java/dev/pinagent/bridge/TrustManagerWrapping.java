@@ -1,6 +1,9 @@
 package dev.pinagent.bridge;
 
 import java.lang.reflect.Array;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -77,6 +80,57 @@ public final class TrustManagerWrapping {
       // A provider without a name cannot be SunJSSE: wrap.
     }
     return wrapAll((Object[]) trustManagers, INIT_ARGUMENT_SOURCE);
+  }
+
+  /**
+   * Called on entry of a library's check before it reuses a connection made for one host for another ({@code
+   * okhttp3.CertificatePinner.check(String, List)}): returns the certificates unchanged when the agent's pins for
+   * {@code host} hold over them, or refuses the reuse. A refusal only makes the library open a new connection,
+   * whose handshake is checked in full, so anything unexpected refuses.
+   *
+   * @throws SSLPeerUnverifiedException to refuse the reuse
+   */
+  public static Object checkReuse(Object host, Object peerCertificates) throws SSLPeerUnverifiedException {
+    PinEnforcement current = enforcement;
+    if (current == null) {
+      return peerCertificates;
+    }
+    boolean reusable;
+    try {
+      reusable = host instanceof String && peerCertificates instanceof List
+          && current.mayReuseConnection(x509Chain((List<?>) peerCertificates), (String) host);
+    } catch (Throwable e) {
+      current.failed("reuse", e);
+      reusable = false;
+    }
+    if (!reusable) {
+      throw new SSLPeerUnverifiedException("PinAgent: a connection made for another host is not reused for " + host
+          + ", whose pins its certificates do not satisfy; a new connection is checked instead");
+    }
+    return peerCertificates;
+  }
+
+  /**
+   * Called before a library looks up a session to resume by peer host and port (Netty's OpenSSL cache), with the
+   * new connection's session and that host: returns the host when the sessions cached under it may be resumed by
+   * this connection, or {@code null}, under which none is found (a full, checked handshake). They may when the
+   * connection asks for no other SNI name than that host, or when no pin-set applies to either.
+   */
+  public static Object filterResumptionKey(Object newSession, Object peerHost) {
+    return SessionResumption.resumableUnder(newSession, peerHost, enforcement);
+  }
+
+  /** Called on exit of BouncyCastle JSSE's {@code ProvTlsClient.getSessionToResume()} with the session chosen. */
+  public static Object filterBouncyCastleResumption(Object tlsClient, Object tlsSession) {
+    return SessionResumption.resumableByBouncyCastle(tlsClient, tlsSession, enforcement);
+  }
+
+  private static X509Certificate[] x509Chain(List<?> certificates) {
+    X509Certificate[] chain = new X509Certificate[certificates.size()];
+    for (int i = 0; i < chain.length; i++) {
+      chain[i] = (X509Certificate) certificates.get(i);
+    }
+    return chain;
   }
 
   /**

@@ -30,7 +30,9 @@ public final class HookInstaller {
 
   static final List<MethodHook> HOOKS = List.of(SslContextImplInstrumentation.CHOICE,
       SslContextImplInstrumentation.USE, TrustManagerFactoryInstrumentation.HOOK, SslContextInitInstrumentation.HOOK,
-      SessionResumptionInstrumentation.CLIENT_HELLO, SessionResumptionInstrumentation.SESSION_LOOKUP);
+      SessionResumptionInstrumentation.CLIENT_HELLO, SessionResumptionInstrumentation.SESSION_LOOKUP,
+      OkHttpInstrumentation.COALESCING, NettyInstrumentation.SESSION_CACHE, NettyInstrumentation.GRPC_SESSION_CACHE,
+      BouncyCastleJsseInstrumentation.SESSION_TO_RESUME);
 
   /** The JDK package whose handshake state the bridge reads to tell which name a resumption is for. */
   private static final String SUNJSSE_PACKAGE = "sun.security.ssl";

@@ -10,6 +10,7 @@ import static net.bytebuddy.jar.asm.Opcodes.ANEWARRAY;
 import static net.bytebuddy.jar.asm.Opcodes.ARETURN;
 import static net.bytebuddy.jar.asm.Opcodes.ASM9;
 import static net.bytebuddy.jar.asm.Opcodes.ASTORE;
+import static net.bytebuddy.jar.asm.Opcodes.ATHROW;
 import static net.bytebuddy.jar.asm.Opcodes.CHECKCAST;
 import static net.bytebuddy.jar.asm.Opcodes.DOUBLE;
 import static net.bytebuddy.jar.asm.Opcodes.DUP;
@@ -21,6 +22,8 @@ import static net.bytebuddy.jar.asm.Opcodes.GOTO;
 import static net.bytebuddy.jar.asm.Opcodes.ICONST_0;
 import static net.bytebuddy.jar.asm.Opcodes.ICONST_1;
 import static net.bytebuddy.jar.asm.Opcodes.ICONST_2;
+import static net.bytebuddy.jar.asm.Opcodes.IFEQ;
+import static net.bytebuddy.jar.asm.Opcodes.INSTANCEOF;
 import static net.bytebuddy.jar.asm.Opcodes.INTEGER;
 import static net.bytebuddy.jar.asm.Opcodes.INVOKESTATIC;
 import static net.bytebuddy.jar.asm.Opcodes.INVOKEVIRTUAL;
@@ -57,6 +60,7 @@ import net.bytebuddy.jar.asm.Type;
 final class HookWeaver {
   private static final String THROWABLE = "java/lang/Throwable";
   private static final String OBJECT = "java/lang/Object";
+  private static final String INVOCATION_TARGET = "java/lang/reflect/InvocationTargetException";
 
   private HookWeaver() {}
 
@@ -130,7 +134,19 @@ final class HookWeaver {
       this.returnType = Type.getReturnType(hook.methodDescriptor);
     }
 
-    /** {@code value = (ValueType) bridge(this, value)}, with the value in {@code slot} unless it is a field. */
+    /** The local slot of argument {@code index} ({@code this} is slot 0). */
+    int slotOf(int index) {
+      int slot = 1;
+      for (int i = 0; i < index; i++) {
+        slot += arguments[i].getSize();
+      }
+      return slot;
+    }
+
+    /**
+     * {@code value = (ValueType) bridge(owner, value)}, with the value in {@code slot} unless it is a field; the
+     * owner is {@code this} or the argument the hook names.
+     */
     void emitReplacement(int slot) {
       if (hook.valueKind == MethodHook.ValueKind.FIELD) {
         super.visitVarInsn(ALOAD, 0);
@@ -157,7 +173,7 @@ final class HookWeaver {
       super.visitTypeInsn(ANEWARRAY, OBJECT);
       super.visitInsn(DUP);
       super.visitInsn(ICONST_0);
-      super.visitVarInsn(ALOAD, 0);
+      super.visitVarInsn(ALOAD, hook.ownerArgumentIndex < 0 ? 0 : slotOf(hook.ownerArgumentIndex));
       super.visitInsn(AASTORE);
       super.visitInsn(DUP);
       super.visitInsn(ICONST_1);
@@ -176,6 +192,23 @@ final class HookWeaver {
       } else {
         super.visitVarInsn(ASTORE, slot);
       }
+    }
+
+    /**
+     * With the throwable on the stack, for a hook that may refuse: rethrows what the bridge threw when it is the
+     * refusal, and leaves anything else on the stack for the failure report at {@code report}. The bridge is
+     * called reflectively, so its exception arrives wrapped in an {@code InvocationTargetException}.
+     */
+    void emitRefusalRethrow(Label report) {
+      super.visitInsn(DUP);
+      super.visitTypeInsn(INSTANCEOF, INVOCATION_TARGET);
+      super.visitJumpInsn(IFEQ, report);
+      super.visitTypeInsn(CHECKCAST, INVOCATION_TARGET);
+      super.visitMethodInsn(INVOKEVIRTUAL, INVOCATION_TARGET, "getCause", "()Ljava/lang/Throwable;", false);
+      super.visitInsn(DUP);
+      super.visitTypeInsn(INSTANCEOF, hook.refusal);
+      super.visitJumpInsn(IFEQ, report);
+      super.visitInsn(ATHROW);
     }
 
     /** With the throwable on the stack: {@code System.err.println(failureMessage + throwable)}. */
@@ -247,6 +280,12 @@ final class HookWeaver {
       super.visitJumpInsn(GOTO, original);
       super.visitLabel(handler);
       super.visitFrame(F_NEW, entryLocals.length, entryLocals, 1, new Object[] {THROWABLE});
+      if (hook.refusal != null) {
+        Label report = new Label();
+        emitRefusalRethrow(report);
+        super.visitLabel(report);
+        super.visitFrame(F_NEW, entryLocals.length, entryLocals, 1, new Object[] {THROWABLE});
+      }
       emitFailureReport();
       super.visitLabel(original);
       frameOwed = true;

@@ -55,10 +55,28 @@ final class MethodHook {
   final String bridgeMethod;
   /** The start of the stderr line printed when the bridge cannot be reached; the exception follows it. */
   final String failureMessage;
+  /**
+   * Which value the bridge gets as its first parameter: -1 for {@code this}, else the index of an argument (entry
+   * hooks only, since the method may have overwritten its arguments by the time it returns).
+   */
+  final int ownerArgumentIndex;
+  /**
+   * The internal name of the one exception type the bridge may throw to refuse the call, which the woven code
+   * then lets through to the caller (as the hooked method itself could throw it); {@code null} when nothing may
+   * propagate. Entry hooks only.
+   */
+  final String refusal;
 
   private MethodHook(String typeName, String methodName, String methodDescriptor, Point point,
       ValueKind valueKind, int argumentIndex, String fieldName, Type valueType, String bridgeMethod,
       String failureMessage) {
+    this(typeName, methodName, methodDescriptor, point, valueKind, argumentIndex, fieldName, valueType, bridgeMethod,
+        failureMessage, -1, null);
+  }
+
+  private MethodHook(String typeName, String methodName, String methodDescriptor, Point point,
+      ValueKind valueKind, int argumentIndex, String fieldName, Type valueType, String bridgeMethod,
+      String failureMessage, int ownerArgumentIndex, String refusal) {
     this.typeName = Objects.requireNonNull(typeName);
     this.methodName = Objects.requireNonNull(methodName);
     this.methodDescriptor = Objects.requireNonNull(methodDescriptor);
@@ -69,9 +87,32 @@ final class MethodHook {
     this.valueType = valueType;
     this.bridgeMethod = Objects.requireNonNull(bridgeMethod);
     this.failureMessage = Objects.requireNonNull(failureMessage);
+    this.ownerArgumentIndex = ownerArgumentIndex;
+    this.refusal = refusal;
     if (valueType.getSort() != Type.OBJECT && valueType.getSort() != Type.ARRAY) {
       throw new IllegalArgumentException("hooks replace references only, not " + valueType);
     }
+    if ((ownerArgumentIndex >= 0 || refusal != null) && point != Point.ENTRY) {
+      throw new IllegalArgumentException("only entry hooks take an argument as owner or refuse the call");
+    }
+    if (ownerArgumentIndex >= 0) {
+      Type owner = Type.getArgumentTypes(methodDescriptor)[ownerArgumentIndex];
+      if (owner.getSort() != Type.OBJECT && owner.getSort() != Type.ARRAY) {
+        throw new IllegalArgumentException("the owner handed to the bridge must be a reference, not " + owner);
+      }
+    }
+  }
+
+  /** This hook, handing the bridge argument {@code index} instead of {@code this} as its first parameter. */
+  MethodHook withOwnerArgument(int index) {
+    return new MethodHook(typeName, methodName, methodDescriptor, point, valueKind, argumentIndex, fieldName,
+        valueType, bridgeMethod, failureMessage, index, refusal);
+  }
+
+  /** This hook, letting an exception of {@code exceptionInternalName} thrown by the bridge refuse the call. */
+  MethodHook refusingWith(String exceptionInternalName) {
+    return new MethodHook(typeName, methodName, methodDescriptor, point, valueKind, argumentIndex, fieldName,
+        valueType, bridgeMethod, failureMessage, ownerArgumentIndex, exceptionInternalName);
   }
 
   /** On entry, replaces argument {@code index} (0-based, {@code this} not counted). */
@@ -108,6 +149,6 @@ final class MethodHook {
   /** This hook aimed at another type, for tests on stand-ins shaped like the JDK's. */
   MethodHook on(String otherTypeName) {
     return new MethodHook(otherTypeName, methodName, methodDescriptor, point, valueKind, argumentIndex, fieldName,
-        valueType, bridgeMethod, failureMessage);
+        valueType, bridgeMethod, failureMessage, ownerArgumentIndex, refusal);
   }
 }

@@ -91,6 +91,27 @@ public final class PinVerifier {
     return false;
   }
 
+  /**
+   * Whether {@code chain} satisfies the pin-set of {@code host}, if any, recording nothing: for a decision about
+   * reusing a connection that was checked for another host. Anchors not sent come from the JVM's trust store.
+   * Anything unexpected answers no, which only costs a new, fully checked connection.
+   */
+  public boolean wouldAccept(X509Certificate[] chain, String host) {
+    String normalized = HostName.normalizeConnectionHost(host);
+    if (normalized == null) {
+      return false;
+    }
+    PinSet set = setOf(normalized);
+    if (set == null || set.isExpiredAt(clock.getAsLong())) {
+      return true;
+    }
+    try {
+      return matcher.match(chain, set, List.of(normalized), null).matched();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** {@link #check(X509Certificate[], String, String, int, X509TrustManager)} for a connection with one name. */
   public CheckResult check(X509Certificate[] chain, String host, int port, X509TrustManager trustManager)
       throws CertificateException {

@@ -25,6 +25,11 @@ class TrustManagerWrappingTest {
 
   private final PinEnforcement recording = new PinEnforcement() {
       @Override
+      public boolean mayReuseConnection(X509Certificate[] chain, String host) {
+        return true;
+      }
+
+      @Override
       public Object policyStamp() {
         return this;
       }

@@ -36,6 +36,11 @@ class HookWeaverTest {
   void install() {
     TrustManagerWrapping.install(new PinEnforcement() {
       @Override
+      public boolean mayReuseConnection(X509Certificate[] chain, String host) {
+        return true;
+      }
+
+      @Override
       public Object policyStamp() {
         return this;
       }
@@ -106,6 +111,19 @@ class HookWeaverTest {
 
     public X509TrustManager chosen() {
       return trustManager;
+    }
+  }
+
+  /** Stands in for {@code okhttp3.CertificatePinner}: the application's own pins, none here. */
+  public static class PinnerStandIn {
+    private int checked;
+
+    public void check(String hostname, List<java.security.cert.Certificate> peerCertificates) {
+      checked++;
+    }
+
+    public int checked() {
+      return checked;
     }
   }
 
@@ -273,6 +291,49 @@ class HookWeaverTest {
   }
 
   @Test
+  void reuseHookRefusesWithTheLibrarysOwnExceptionAndOtherwiseLetsTheCheckRun() throws Exception {
+    TrustManagerWrapping.install(new PinEnforcement() {
+      @Override
+      public Object policyStamp() {
+        return this;
+      }
+
+      @Override
+      public boolean mayResumeAcrossNames(String checkedServerName, String requestedServerName, String peerHost) {
+        return false;
+      }
+
+      @Override
+      public boolean mayReuseConnection(X509Certificate[] chain, String host) {
+        return !host.equals("pinned.example");
+      }
+
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
+
+      @Override
+      public void wrapped(String source) {}
+
+      @Override
+      public void failed(String stage, Throwable error) {
+        throw new AssertionError(stage, error);
+      }
+    });
+    Class<?> type = woven(PinnerStandIn.class, OkHttpInstrumentation.COALESCING);
+    Object pinner = type.getConstructor().newInstance();
+    Method check = type.getMethod("check", String.class, List.class);
+
+    check.invoke(pinner, "other.example", List.of());
+    assertThatThrownBy(() -> check.invoke(pinner, "pinned.example", List.of()))
+        .isInstanceOf(java.lang.reflect.InvocationTargetException.class)
+        .cause()
+        .isInstanceOf(javax.net.ssl.SSLPeerUnverifiedException.class)
+        .hasMessageContaining("not reused for pinned.example");
+    assertThat(type.getMethod("checked").invoke(pinner)).as("the refused call never reaches the pinner").isEqualTo(1);
+  }
+
+  @Test
   void getTrustManagersHookWrapsEachX509TrustManagerOfTheReturnedArray() throws Exception {
     Class<?> type = woven(FactoryStandIn.class, TrustManagerFactoryInstrumentation.HOOK);
     X509TrustManager original = jdkTrustManager();
@@ -343,6 +404,9 @@ class HookWeaverTest {
   @Test
   void eachHookWeavesTheRealJdkClassOfThisJvm() throws Exception {
     for (MethodHook hook : HookInstaller.HOOKS) {
+      if (!hook.typeName.startsWith("java") && !hook.typeName.startsWith("sun.")) {
+        continue;
+      }
       byte[] original;
       try (InputStream in = Object.class.getResourceAsStream("/" + hook.internalTypeName() + ".class")) {
         original = in.readAllBytes();
@@ -370,6 +434,9 @@ class HookWeaverTest {
   @Test
   void targetsTheJdkTypesThatExistOnThisJvm() throws Exception {
     for (String name : HookInstaller.targetTypes()) {
+      if (!name.startsWith("java") && !name.startsWith("sun.")) {
+        continue;
+      }
       assertThat(Class.forName(name, false, null)).isNotNull();
     }
     Class<?> contextImpl = Class.forName(SslContextImplInstrumentation.TARGET, false, null);

@@ -145,7 +145,7 @@ public final class HttpsProbe {
     throw new IllegalStateException("no X509TrustManager");
   }
 
-  private static String describe(Throwable error) {
+  static String describe(Throwable error) {
     StringBuilder text = new StringBuilder();
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       if (text.length() > 0) {

@@ -11,6 +11,27 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 final class JettyClients {
   private JettyClients() {}
 
+  /** One client for every URL, as a service keeps one. */
+  static void fetchAllWithOneClient(String[] urls) throws Exception {
+    ClientConnector connector = new ClientConnector();
+    connector.setSslContextFactory(new SslContextFactory.Client());
+    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+    client.start();
+    try {
+      for (String url : urls) {
+        try {
+          ContentResponse response = client.newRequest(url).timeout(20, TimeUnit.SECONDS).send();
+          System.out.println("RESULT " + url + " OK " + response.getVersion() + " "
+              + response.getContentAsString().trim());
+        } catch (Exception e) {
+          ReuseProbe.fail(url, e);
+        }
+      }
+    } finally {
+      client.stop();
+    }
+  }
+
   static String fetch(String url) throws Exception {
     ClientConnector connector = new ClientConnector();
     connector.setSslContextFactory(new SslContextFactory.Client());

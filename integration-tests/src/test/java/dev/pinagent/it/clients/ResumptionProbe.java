@@ -20,28 +20,55 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A client that keeps one {@code SSLContext}, as services do, and connects to one peer address with a chosen
- * SNI name per connection, as a client of a gateway or load balancer does: {@code ResumptionProbe <TLSv1.2|TLSv1.3>
- * <peer host> <port> <sni>...}. It endpoint-identifies each connection (HTTPS rules, against the SNI name),
- * makes one request so that a TLS 1.3 ticket arrives, and prints {@code RESULT <n>:<sni> OK full|resumed <body>}
- * or {@code RESULT <n>:<sni> FAIL ...}. "resumed" means its trust manager was not asked: no certificate was
- * checked for that connection.
+ * A client that keeps one TLS context, as services do, and connects to one peer address with a chosen SNI name
+ * per connection, as a client of a gateway or load balancer does: {@code ResumptionProbe <jdk|netty-openssl|bcjsse>
+ * <TLSv1.2|TLSv1.3> <peer host> <port> <sni>...}; a peer host of {@code sni} connects to each SNI name itself. The
+ * socket clients (SunJSSE, BouncyCastle JSSE) endpoint-identify each connection (HTTPS
+ * rules, against the SNI name). Each connection makes one request, so that a TLS 1.3 ticket arrives, and prints
+ * {@code RESULT <n>:<sni> OK full|resumed <body>} or {@code RESULT <n>:<sni> FAIL ...}. "resumed" means its trust
+ * manager was not asked: no certificate was checked for that connection.
  */
 public final class ResumptionProbe {
   private ResumptionProbe() {}
 
   public static void main(String[] args) throws Exception {
-    String protocol = args[0];
-    String peerHost = args[1];
-    int port = Integer.parseInt(args[2]);
+    String client = args[0];
+    String protocol = args[1];
+    String peerHost = args[2];
+    int port = Integer.parseInt(args[3]);
     CountingTrustManager counting = new CountingTrustManager(defaultTrustManager());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, new TrustManager[] {counting}, null);
-    for (int i = 3; i < args.length; i++) {
+    if (client.equals("netty-openssl")) {
+      NettyResumption netty = new NettyResumption(protocol, counting);
+      try {
+        for (int i = 4; i < args.length; i++) {
+          String label = (i - 3) + ":" + args[i];
+          int checksBefore = counting.checks.get();
+          try {
+            String body = netty.get(peerHost.equals("sni") ? args[i] : peerHost, port, args[i]);
+            String kind = counting.checks.get() == checksBefore ? "resumed" : "full";
+            System.out.println("RESULT " + label + " OK " + kind + " " + body);
+          } catch (Exception e) {
+            System.out.println("RESULT " + label + " FAIL " + HttpsProbe.describe(e));
+          }
+        }
+      } finally {
+        netty.close();
+      }
+      return;
+    }
+    SSLContext context;
+    if (client.equals("bcjsse")) {
+      context = BcJsseClients.context(counting);
+    } else {
+      context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {counting}, null);
+    }
+    for (int i = 4; i < args.length; i++) {
       String sni = args[i];
-      String label = (i - 2) + ":" + sni;
+      String label = (i - 3) + ":" + sni;
       int checksBefore = counting.checks.get();
-      try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(peerHost, port)) {
+      String peer = peerHost.equals("sni") ? sni : peerHost;
+      try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(peer, port)) {
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(sni)));
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -53,7 +80,7 @@ public final class ResumptionProbe {
         String kind = counting.checks.get() == checksBefore ? "resumed" : "full";
         System.out.println("RESULT " + label + " OK " + kind + " " + body);
       } catch (Exception e) {
-        System.out.println("RESULT " + label + " FAIL " + e + (e.getCause() == null ? "" : " <- " + e.getCause()));
+        System.out.println("RESULT " + label + " FAIL " + HttpsProbe.describe(e));
       }
     }
   }
