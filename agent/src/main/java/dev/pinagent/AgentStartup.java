@@ -60,7 +60,7 @@ final class AgentStartup {
     counters.recordPolicyLoad(true);
     PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
         System.err::println, System::currentTimeMillis);
-    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters);
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
 
     TrustManagerWrapping.install(enforcement);
     HookInstaller.install(instrumentation, enforcement);
