@@ -7,17 +7,20 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import javax.net.ssl.X509TrustManager;
 
 /** Connects the bridge to the agent: checks go to the verifier, wrapping events to the counters and log. */
 final class AgentEnforcement implements PinEnforcement {
   private final PinVerifier verifier;
   private final PinCounters counters;
+  private final Consumer<String> log;
   private final Set<String> reportedStages = ConcurrentHashMap.newKeySet();
 
-  AgentEnforcement(PinVerifier verifier, PinCounters counters) {
+  AgentEnforcement(PinVerifier verifier, PinCounters counters, Consumer<String> log) {
     this.verifier = verifier;
     this.counters = counters;
+    this.log = log;
   }
 
   /**
@@ -61,11 +64,38 @@ final class AgentEnforcement implements PinEnforcement {
     try {
       counters.recordAgentError(stage);
       if (reportedStages.add(stage)) {
-        System.err.println("[pin-agent] ERROR: " + stage + " failed; connections it concerns may NOT be pinned "
-            + "(see tls_pin_agent_errors_total): " + error);
+        log.accept("[pin-agent] ERROR: " + stage + " failed; " + consequence(stage) + ": " + error);
       }
     } catch (Throwable ignored) {
       // Reporting must never throw into the host application.
     }
+  }
+
+  /**
+   * What a failure of {@code stage} means for the service, so an operator knows whether to act at once (a
+   * pinning gap) or not (the metrics endpoint). The stage names are those of the {@code stage} tag.
+   */
+  private static String consequence(String stage) {
+    String metric = " (see tls_pin_agent_errors_total)";
+    if (stage.equals("metrics_endpoint")) {
+      // Not "see the metric": the endpoint that would serve it is what failed.
+      return "the metrics endpoint is not serving; pinning is unaffected";
+    }
+    if (stage.equals("check")) {
+      return "the handshake was refused, as is every handshake the agent cannot check" + metric;
+    }
+    if (stage.startsWith("instrument:")) {
+      return stage.substring("instrument:".length()) + " is not hooked: connections through it may NOT be pinned"
+          + metric;
+    }
+    if (stage.equals("resumption") || stage.equals("reuse")) {
+      return "a cached TLS session or connection could not be checked, so it is not reused: full, checked handshakes "
+          + "instead" + metric;
+    }
+    if (stage.startsWith("wrap:")) {
+      return "a trust manager from " + stage.substring("wrap:".length())
+          + " was left unwrapped: connections through it may NOT be pinned" + metric;
+    }
+    return "connections it concerns may NOT be pinned" + metric;
   }
 }

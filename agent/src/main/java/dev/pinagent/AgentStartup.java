@@ -13,6 +13,8 @@ import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SpkiPins;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Wires the agent together, in the order safety needs: options and policy are validated first (a bad policy
@@ -29,7 +31,7 @@ final class AgentStartup {
   private AgentStartup() {}
 
   /** A configuration the agent must refuse to run with. */
-  static final class ConfigurationException extends Exception {
+  static class ConfigurationException extends Exception {
     private static final long serialVersionUID = 1L;
 
     ConfigurationException(String message, Throwable cause) {
@@ -37,7 +39,22 @@ final class AgentStartup {
     }
   }
 
-  static void start(String agentArgs, Instrumentation instrumentation) throws ConfigurationException {
+  /** A second load of the agent into a JVM that has one in force; its message says what to do. */
+  static final class AlreadyAttachedException extends ConfigurationException {
+    private static final long serialVersionUID = 1L;
+
+    AlreadyAttachedException(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
+   * Starts the agent.
+   *
+   * @param atStartup whether from {@code premain} ({@code -javaagent}) rather than a dynamic attach
+   */
+  static void start(String agentArgs, Instrumentation instrumentation, boolean atStartup)
+      throws ConfigurationException {
     AgentOptions options;
     Policy policy;
     try {
@@ -45,6 +62,8 @@ final class AgentStartup {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("invalid agent options: " + e.getMessage(), e);
     }
+    // Checked before the second policy is read, so that fixing it is never asked of whoever sees this first.
+    refuseIfAttached(TrustManagerWrapping.attachedPolicy(), options.policy(), atStartup);
     try {
       policy = PolicyLoader.load(Paths.get(options.policy()));
     } catch (PolicyException e) {
@@ -59,9 +78,10 @@ final class AgentStartup {
     counters.recordPolicyLoad(true);
     PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
         System.err::println, System::currentTimeMillis);
-    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters);
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
 
-    TrustManagerWrapping.install(enforcement);
+    // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
+    refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
     HookInstaller.install(instrumentation, enforcement);
 
     System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
@@ -74,5 +94,37 @@ final class AgentStartup {
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
+  }
+
+  /**
+   * Refuses this load when {@code attachedPolicy} is not null. Two policies in force at once would need a rule
+   * for which wins where; instead there is one: the agent is attached once, and the first load stands.
+   */
+  private static void refuseIfAttached(String attachedPolicy, String policy, boolean atStartup)
+      throws AlreadyAttachedException {
+    if (attachedPolicy == null) {
+      return;
+    }
+    String refused = "PinAgent is already attached with policy " + attachedPolicy + "; a second "
+        + (atStartup ? "-javaagent" : "attach") + " with policy " + policy + " is refused";
+    if (atStartup) {
+      throw new AlreadyAttachedException(refused + ": attach it once " + whereTheOptionsAre(System.getenv()));
+    }
+    throw new AlreadyAttachedException(refused + ", and " + attachedPolicy + " stays in force: a running JVM keeps "
+        + "the policy it was given first; restart it to change the policy");
+  }
+
+  /**
+   * Where the two {@code -javaagent} options most likely are: in an environment variable the JVM or the
+   * launcher reads, and on the command line.
+   */
+  static String whereTheOptionsAre(Map<String, String> environment) {
+    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+      String value = environment.get(variable);
+      if (value != null && value.contains("-javaagent:")) {
+        return "(" + variable + " or the command line, not both)";
+      }
+    }
+    return "(one -javaagent option, not two)";
   }
 }

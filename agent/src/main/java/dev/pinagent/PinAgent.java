@@ -7,7 +7,9 @@ import java.lang.instrument.Instrumentation;
  * little as possible here: hand over to {@link AgentStartup}, and turn any failure into one clear stderr
  * line. An invalid configuration stops a JVM being started (a service that would run unpinned when its
  * operator asked for pinning must not start); at dynamic attach it fails the attach instead, leaving the
- * running service alone.
+ * running service alone. The agent is attached once: a second load (the jar given in both
+ * {@code JAVA_TOOL_OPTIONS} and on the command line, or attached again) is refused the same way, and the
+ * first load's policy stays in force.
  */
 public final class PinAgent {
   /** The exit status of a JVM refused at startup because the agent's configuration is invalid. */
@@ -17,11 +19,14 @@ public final class PinAgent {
 
   public static void premain(String agentArgs, Instrumentation instrumentation) {
     try {
-      AgentStartup.start(agentArgs, instrumentation);
+      AgentStartup.start(agentArgs, instrumentation, true);
     } catch (AgentStartup.ConfigurationException e) {
       System.err.println("[pin-agent] FATAL: " + e.getMessage());
-      System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
-          + "the agent options, or remove -javaagent to run without pinning.");
+      if (!(e instanceof AgentStartup.AlreadyAttachedException)) {
+        // Not for an agent given twice: its line says what to do, and pinning is not what has to go.
+        System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
+            + "the agent options, or remove -javaagent to run without pinning.");
+      }
       System.exit(EXIT_INVALID_CONFIGURATION);
     } catch (Throwable e) {
       System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + e);
@@ -31,7 +36,7 @@ public final class PinAgent {
 
   public static void agentmain(String agentArgs, Instrumentation instrumentation) {
     try {
-      AgentStartup.start(agentArgs, instrumentation);
+      AgentStartup.start(agentArgs, instrumentation, false);
     } catch (AgentStartup.ConfigurationException e) {
       System.err.println("[pin-agent] ERROR: not attached: " + e.getMessage());
       throw new IllegalArgumentException(e.getMessage(), e);

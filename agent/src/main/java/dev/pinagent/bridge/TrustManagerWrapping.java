@@ -11,11 +11,20 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * The entry point the hooks call (reflectively; see the package doc) to wrap trust managers. It holds the only
  * static state of the agent, because code woven into the JDK can reach nothing else.
  *
+ * <p>It also records which agent load is in force. Every load of the agent in a JVM runs these very classes:
+ * {@code -javaagent} and a dynamic attach both put the jar on the system class path, and the system class
+ * loader defines a class once, from the first jar that has it, so a second load (the same jar again, or a copy
+ * at another path) runs the first jar's classes and sees this state. A system property would be visible too,
+ * but anyone can set one; only code already running in the JVM can reach this field.
+ *
  * <p>Wrapping is idempotent: an already wrapped manager is returned as it is, and the same delegate always
  * gets the same wrapper, so a factory asked a thousand times does not count a thousand wrappers.
  */
 public final class TrustManagerWrapping {
   private static volatile PinEnforcement enforcement;
+
+  /** The policy of the agent load in force, or null before one attached. Guarded by the class. */
+  private static String attachedPolicy;
 
   private static final WrapperCache WRAPPERS = new WrapperCache();
 
@@ -27,8 +36,33 @@ public final class TrustManagerWrapping {
   static final String FACTORY_SOURCE = "trust_manager_factory";
   static final String INIT_ARGUMENT_SOURCE = "ssl_context_init";
 
-  /** Makes wrapping live; before this, {@link #wrap} returns its argument unchanged. */
-  public static void install(PinEnforcement newEnforcement) {
+  /**
+   * Makes wrapping live for the agent loaded with {@code policy} (before, {@link #wrap} returns its argument
+   * unchanged), unless an agent is attached already: then it changes nothing and returns that agent's policy. A JVM runs one policy; a second load must never replace
+   * the first, whose hosts would then be unpinned without anyone having asked for it.
+   *
+   * @return {@code null} when this load is now the one in force, else the policy of the one that is
+   */
+  public static synchronized String attach(String policy, PinEnforcement newEnforcement) {
+    if (attachedPolicy != null) {
+      return attachedPolicy;
+    }
+    attachedPolicy = policy;
+    enforcement = newEnforcement;
+    return null;
+  }
+
+  /** The policy of the agent load in force, or {@code null} when none has attached. */
+  public static synchronized String attachedPolicy() {
+    return attachedPolicy;
+  }
+
+  /**
+   * Makes wrapping live with {@code newEnforcement} ({@code null}: not at all), and forgets any attached load.
+   * For tests, which install a recording enforcement per test; the agent attaches with {@link #attach}.
+   */
+  public static synchronized void install(PinEnforcement newEnforcement) {
+    attachedPolicy = null;
     enforcement = newEnforcement;
   }
 

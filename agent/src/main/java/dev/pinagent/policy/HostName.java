@@ -3,6 +3,7 @@ package dev.pinagent.policy;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.text.Normalizer;
 import java.util.Locale;
 
 /**
@@ -10,6 +11,14 @@ import java.util.Locale;
  * (IDNs as punycode, RFC 3490), lower case, without the one trailing dot of a fully qualified name, and IP
  * literals in the canonical form {@link InetAddress#getHostAddress()} gives them (IPv6 without brackets or
  * zone). Comparing any other way lets {@code API.example.com.} or a Unicode spelling slip past an exact pin.
+ *
+ * <p>Unicode is converted with {@link IDN} (IDNA2003), which is what the JDK itself sends as the SNI name and
+ * checks certificates against. DNS registrars, browsers and OkHttp use IDNA2008 (UTS #46 non-transitional)
+ * instead, and the two read four characters differently: IDNA2003 maps {@code ß} to {@code ss} and {@code ς} to
+ * {@code σ}, and drops the joiners U+200C and U+200D, where IDNA2008 keeps them. {@code faß.example.com} is
+ * {@code fass.example.com} to one and {@code xn--fa-hia.example.com} to the other: two hosts, of which a policy
+ * would pin only one. A policy host holding one of these characters is therefore refused, with both readings
+ * and the ASCII form to write instead; a name written in punycode is unambiguous and accepted.
  */
 public final class HostName {
   /** RFC 1035 section 2.3.4. */
@@ -17,14 +26,33 @@ public final class HostName {
 
   private static final int MAX_LABEL_LENGTH = 63;
 
+  /** UTS #46 section 4 (deviation characters): ß, ς, ZWNJ, ZWJ. */
+  private static final String DEVIATIONS = "\u00DF\u03C2\u200C\u200D";
+
+  private static final String JOINERS = "\u200C\u200D";
+
+  /** RFC 3490 section 3.1: the full stop and the three dots IDNA also reads as label separators. */
+  private static final String LABEL_SEPARATORS = ".\u3002\uFF0E\uFF61";
+
   private HostName() {}
 
   /**
-   * Returns the normalized form of {@code raw}.
+   * Returns the normalized form of {@code raw}, a host as a policy writes it.
    *
+   * @throws AmbiguousHostNameException when IDNA2003 and IDNA2008 read {@code raw} as two different hosts
    * @throws IllegalArgumentException naming what is wrong, when {@code raw} is not a host name or IP literal
    */
   public static String normalize(String raw) {
+    String idna2003 = normalizeWithIdna2003(raw);
+    int deviation = firstDeviation(raw);
+    if (deviation >= 0) {
+      throw ambiguity(raw, idna2003, deviation);
+    }
+    return idna2003;
+  }
+
+  /** Reads {@code raw} the way the JDK does, converting any Unicode with IDNA2003. */
+  private static String normalizeWithIdna2003(String raw) {
     if (raw == null || raw.isEmpty()) {
       throw new IllegalArgumentException("expected a host name or IP literal, got an empty value");
     }
@@ -51,7 +79,9 @@ public final class HostName {
     try {
       ascii = IDN.toASCII(host).toLowerCase(Locale.ROOT);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("'" + raw + "' is not a valid internationalized host name: " + e.getMessage());
+      // IDN knows Unicode 3.2 only: a newer character (ẞ, an emoji) is refused as unassigned.
+      throw new IllegalArgumentException("'" + raw + "' is not a valid internationalized host name: " + e.getMessage()
+          + "; write the name in its punycode form (xn--...), as your registrar shows it");
     }
     if (looksLikeIpv4(ascii)) {
       // IDN mapping turns some Unicode (fullwidth or superscript digits) into digits and dots: the result is an
@@ -77,7 +107,9 @@ public final class HostName {
       return parseIpv4LikeJdk(host);
     }
     try {
-      return normalize(raw);
+      // IDNA2003, ambiguous or not: the JDK sent this reading as the SNI name and checked the certificate
+      // against it, so it is the host this connection is for.
+      return normalizeWithIdna2003(raw);
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -115,6 +147,97 @@ public final class HostName {
     address = (address << (8 * remainingBytes)) | last;
     return ((address >> 24) & 0xff) + "." + ((address >> 16) & 0xff) + "." + ((address >> 8) & 0xff) + "."
         + (address & 0xff);
+  }
+
+  private static int firstDeviation(String raw) {
+    for (int i = 0; i < raw.length(); i++) {
+      if (DEVIATIONS.indexOf(raw.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static AmbiguousHostNameException ambiguity(String raw, String idna2003, int deviation) {
+    String invisible = null;
+    for (int i = deviation; i < raw.length() && invisible == null; i++) {
+      if (JOINERS.indexOf(raw.charAt(i)) >= 0) {
+        invisible = describe(raw.charAt(i));
+      }
+    }
+    return new AmbiguousHostNameException(raw, idna2003, idna2008(raw), invisible, describe(raw.charAt(deviation)));
+  }
+
+  private static String describe(char c) {
+    return String.format(Locale.ROOT, "U+%04X %s", (int) c, Character.getName(c));
+  }
+
+  /**
+   * The IDNA2008 (UTS #46 non-transitional) reading of {@code raw} in ASCII, or {@code null} when it cannot be
+   * computed here. A label holding a deviation is mapped piece by piece around those characters the way IDNA2003
+   * maps it (lower case, NFKC: what UTS #46 does too, but for the deviations), keeping them, then encoded with
+   * {@link Punycode}; every other label converts as in IDNA2003. IDNA2008's rule that a joiner is valid only
+   * in some contexts (CONTEXTJ, RFC 5892 appendix A) is not checked, which is why a joiner's message offers
+   * both readings rather than recommending this one.
+   */
+  private static String idna2008(String raw) {
+    String host = raw.endsWith(".") ? raw.substring(0, raw.length() - 1) : raw;
+    try {
+      StringBuilder ascii = new StringBuilder(host.length() + 8);
+      int start = 0;
+      for (int i = 0; i <= host.length(); i++) {
+        if (i == host.length() || LABEL_SEPARATORS.indexOf(host.charAt(i)) >= 0) {
+          if (start > 0) {
+            ascii.append('.');
+          }
+          ascii.append(idna2008Label(host.substring(start, i)));
+          start = i + 1;
+        }
+      }
+      String result = ascii.toString();
+      checkDomainSyntax(raw, result);
+      return result;
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      // A label too long once encoded, or a piece IDN refuses: IDNA2008 would refuse the name too, or read it
+      // in a way this cannot tell.
+      return null;
+    }
+  }
+
+  private static String idna2008Label(String label) {
+    if (firstDeviation(label) < 0) {
+      return lowerCaseAscii(IDN.toASCII(label));
+    }
+    StringBuilder mapped = new StringBuilder(label.length());
+    int start = 0;
+    for (int i = 0; i <= label.length(); i++) {
+      if (i == label.length() || DEVIATIONS.indexOf(label.charAt(i)) >= 0) {
+        String piece = label.substring(start, i);
+        if (!piece.isEmpty()) {
+          mapped.append(lowerCaseAscii(IDN.toUnicode(IDN.toASCII(piece))));
+        }
+        if (i < label.length()) {
+          mapped.append(label.charAt(i));
+        }
+        start = i + 1;
+      }
+    }
+    return "xn--" + Punycode.encode(Normalizer.normalize(mapped, Normalizer.Form.NFC));
+  }
+
+  /**
+   * IDNA2003 leaves the case of an all-ASCII piece alone (it maps case only in labels with other characters),
+   * where UTS #46 lower-cases it; anything else is already mapped.
+   */
+  private static String lowerCaseAscii(String text) {
+    StringBuilder lower = new StringBuilder(text);
+    for (int i = 0; i < lower.length(); i++) {
+      char c = lower.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        lower.setCharAt(i, (char) (c + ('a' - 'A')));
+      }
+    }
+    return lower.toString();
   }
 
   /** The fast path for the common case: already normalized names need no IDN conversion or copying. */

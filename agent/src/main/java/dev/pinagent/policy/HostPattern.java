@@ -59,6 +59,9 @@ public final class HostPattern {
     String domain;
     try {
       domain = HostName.normalize(rest);
+    } catch (AmbiguousHostNameException e) {
+      // It already says what to write; only the wildcard has to go back on the name and its readings.
+      throw e.withPrefix(kind.prefix);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(expected() + ", got '" + text + "': " + e.getMessage());
     }

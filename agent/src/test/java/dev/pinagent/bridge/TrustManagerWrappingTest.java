@@ -76,6 +76,31 @@ class TrustManagerWrappingTest {
   }
 
   @Test
+  void keepsTheFirstAttachedAgentInForceAndNamesItsPolicyToASecond() throws Exception {
+    TrustManagerWrapping.install(null);
+    PinEnforcement second = new PinEnforcement() {
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
+
+      @Override
+      public void wrapped(String source) {
+        events.add("wrapped by the second " + source);
+      }
+
+      @Override
+      public void failed(String stage, Throwable error) {}
+    };
+
+    assertThat(TrustManagerWrapping.attach("/etc/fleet.yaml", recording)).isNull();
+    assertThat(TrustManagerWrapping.attach("/etc/service.yaml", second)).isEqualTo("/etc/fleet.yaml");
+    TrustManagerWrapping.wrap(jdkTrustManager(), "test");
+
+    assertThat(TrustManagerWrapping.attachedPolicy()).isEqualTo("/etc/fleet.yaml");
+    assertThat(events).containsExactly("wrapped test");
+  }
+
+  @Test
   void wrapsAnExtendedTrustManagerOnceAndReturnsTheSameWrapperAfterwards() throws Exception {
     X509ExtendedTrustManager original = jdkTrustManager();
     Object first = TrustManagerWrapping.wrap(original, "test");

@@ -80,6 +80,19 @@ class CheckCommandTest {
   }
 
   @Test
+  void exitsTwoWithFileAndLineForANameIdna2003AndIdna2008ReadAsTwoHosts() throws Exception {
+    Path ambiguous = policy("ambiguous.yaml", "version: 1\npin-sets:\n  - name: shop\n    hosts:\n"
+        + "      - shop.example.com\n      - \"*.faß.example.com\"\n    pins: [" + ROOT.pin() + ", "
+        + INTERMEDIATE.pin() + "]\n");
+    CliRunner.Result run = CliRunner.run("check", ambiguous.toString());
+
+    assertThat(run.status).as(run.toString()).isEqualTo(2);
+    assertThat(run.out).doesNotContain("valid").contains("error: " + ambiguous + ":6: /pin-sets/0/hosts/1: "
+        + "'*.faß.example.com' is read differently by IDNA2003 (*.fass.example.com) and IDNA2008 "
+        + "(*.xn--fa-hia.example.com); write the name in its punycode form, e.g. '*.xn--fa-hia.example.com'");
+  }
+
+  @Test
   void reportsAMatchingLiveChainOnline() throws Exception {
     CliRunner.Result run = online(policy("online-ok.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin())));
 

@@ -29,6 +29,8 @@ class HostPatternTest {
     "**.example.com         | example.com.evil.com     | false",
     // IDN and IP
     "*.bücher.example       | www.xn--bcher-kva.example | true",
+    "*.xn--fa-hia.example   | www.xn--fa-hia.example   | true",
+    "xn--fa-hia.example     | fass.example             | false",
     "10.0.0.7               | 10.0.0.7                 | true",
     "10.0.0.7               | 10.0.0.70                | false",
     "[::1]                  | 0:0:0:0:0:0:0:1          | true",
@@ -52,5 +54,20 @@ class HostPatternTest {
     assertThatThrownBy(() -> HostPattern.parse(pattern))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(problem);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+    "faß.example.com    | fass.example.com      | xn--fa-hia.example.com",
+    "*.faß.example.com  | *.fass.example.com    | *.xn--fa-hia.example.com",
+    "**.βόλος.com       | **.xn--nxasmq6b.com   | **.xn--nxasmm1c.com",
+    "*.api.FAß.de.      | *.api.fass.de         | *.api.xn--fa-hia.de",
+  })
+  void refusesPatternsThatIdna2003AndIdna2008ReadAsDifferentHosts(String pattern, String idna2003,
+      String idna2008) {
+    assertThatThrownBy(() -> HostPattern.parse(pattern))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("'" + pattern + "' is read differently by IDNA2003 (" + idna2003 + ") and IDNA2008 ("
+            + idna2008 + "); write the name in its punycode form, e.g. '" + idna2008 + "'");
   }
 }

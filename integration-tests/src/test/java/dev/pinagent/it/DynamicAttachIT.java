@@ -43,4 +43,25 @@ class DynamicAttachIT extends LabTest {
     assertThat(result.stdout).containsSubsequence("OK 200", "ATTACH-FAILED", "OK 200");
     assertThat(result.stderr).contains("[pin-agent] ERROR: not attached: invalid pin policy: /nonexistent.yaml: no such file");
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void refusesASecondAttachAndKeepsTheFirstPolicyInForce(Path javaHome) {
+    String evil = lab.evil.url("localhost");
+    Path first = lab.localhostPinnedToGoodIssuer("enforce");
+    Path second = lab.policy("version: 1\npin-sets: []\n");
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + first)
+        .jvmOption("-Djdk.attach.allowAttachSelf=true")
+        .main(AttachingProbe.class, ForkedJvm.agentJar().toString(), "policy=" + second, evil, evil)
+        .run();
+
+    assertThat(result.exitCode).as(result.toString()).isZero();
+    assertThat(result.stdout).as(result.toString()).containsSubsequence(
+        "RESULT " + evil + " FAIL", "Certificate pinning failure for host localhost", "ATTACH-FAILED",
+        "RESULT " + evil + " FAIL", "Certificate pinning failure for host localhost");
+    assertThat(result.stderr).contains("[pin-agent] ERROR: not attached: PinAgent is already attached with policy "
+        + first + "; a second attach with policy " + second + " is refused, and " + first + " stays in force: "
+        + "a running JVM keeps the policy it was given first; restart it to change the policy");
+  }
 }

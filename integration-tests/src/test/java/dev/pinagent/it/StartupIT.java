@@ -7,7 +7,10 @@ import dev.pinagent.it.support.ForkedJvm;
 import dev.pinagent.it.support.LabTest;
 import dev.pinagent.it.support.JavaRuntimes;
 import dev.pinagent.it.support.Metrics;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -96,6 +99,46 @@ class StartupIT extends LabTest {
     assertThat(result.stderr).as("the application's SLF4J (on its class path) is never initialized by the agent")
         .doesNotContain("SLF4J");
     assertThat(result.stderr).contains("[pin-agent] serving metrics at http://127.0.0.1:" + port + "/metrics");
+  }
+
+  static Stream<Arguments> agentJarsAndJvms() {
+    List<Arguments> cases = new ArrayList<>();
+    for (Path home : JavaRuntimes.all()) {
+      for (String jar : new String[] {"the same jar", "a copy of the jar"}) {
+        cases.add(Arguments.of(jar, home));
+      }
+    }
+    return cases.stream();
+  }
+
+  /**
+   * A fleet sets the agent in JAVA_TOOL_OPTIONS, a service adds its own -javaagent: both loads run the classes
+   * of the first jar on the class path (a copy elsewhere included), and the second must not silently replace
+   * the first policy, whose hosts would then accept the man in the middle.
+   */
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("agentJarsAndJvms")
+  void refusesTheAgentGivenTwiceSoNoPolicyIsSilentlyReplaced(String jar, Path javaHome) throws IOException {
+    Path fleetJar = ForkedJvm.agentJar();
+    if (jar.equals("a copy of the jar")) {
+      fleetJar = Files.createDirectories(lab.directory.resolve("fleet")).resolve("pin-agent.jar");
+      Files.copy(ForkedJvm.agentJar(), fleetJar, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path fleetPolicy = lab.localhostPinnedToGoodIssuer("enforce");
+    Path servicePolicy = lab.policy("version: 1\npin-sets:\n  - name: service\n    hosts: [api.example.com]\n"
+        + "    pins: [" + lab.goodIntermediate.pin() + ", " + lab.goodRoot.pin() + "]\n");
+
+    ForkedJvm.Result result = lab.client(javaHome)
+        .env("JAVA_TOOL_OPTIONS", "-javaagent:" + fleetJar + "=policy=" + fleetPolicy)
+        .agent("policy=" + servicePolicy)
+        .main(HttpsProbe.class, "jdk-default", lab.evil.url("localhost"))
+        .run();
+
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(INVALID_CONFIGURATION);
+    assertThat(result.stdout).as("the application never ran").doesNotContain("RESULT");
+    assertThat(result.stderr.strip()).as("one line, the last").endsWith("\n[pin-agent] FATAL: PinAgent is already "
+        + "attached with policy " + fleetPolicy + "; a second -javaagent with policy " + servicePolicy
+        + " is refused: attach it once (JAVA_TOOL_OPTIONS or the command line, not both)");
   }
 
   static Stream<Arguments> hooksAndJvms() {

@@ -136,6 +136,11 @@ class PolicyLoaderTest {
             "p.yaml:4: /pin-sets/0/hosts/0: expected a host ('api.example.com'), '*.example.com', '**.example.com' or an IP literal, got 'api*.example.com': a wildcard may only be the whole first label"),
         Arguments.of("wildcard in the middle", policyWith("    hosts: [\"a.*.example.com\"]\n" + PINS),
             "p.yaml:4: /pin-sets/0/hosts/0: expected a host ('api.example.com'), '*.example.com', '**.example.com' or an IP literal, got 'a.*.example.com': a wildcard may only be the whole first label"),
+        Arguments.of("IDN that IDNA2003 and IDNA2008 read as two hosts",
+            policyWith("    hosts:\n      - api.example.com\n      - faß.example.com\n" + PINS),
+            "p.yaml:6: /pin-sets/0/hosts/1: 'faß.example.com' is read differently by IDNA2003 (fass.example.com) "
+                + "and IDNA2008 (xn--fa-hia.example.com); write the name in its punycode form, e.g. "
+                + "'xn--fa-hia.example.com'"),
         Arguments.of("empty label", policyWith("    hosts: [a..example.com]\n" + PINS),
             "p.yaml:4: /pin-sets/0/hosts/0: expected a host"),
         Arguments.of("unquoted wildcard", policyWith("    hosts: [*.example.com]\n" + PINS),

@@ -1,0 +1,68 @@
+package dev.pinagent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pinagent.bridge.PinEnforcement;
+import dev.pinagent.bridge.TrustManagerWrapping;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** What a second load of the agent does; the forked-JVM tests (StartupIT, DynamicAttachIT) cover the rest. */
+class AgentStartupTest {
+  private static final PinEnforcement FIRST = new PinEnforcement() {
+    @Override
+    public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+        X509TrustManager trustManager) {}
+
+    @Override
+    public void wrapped(String source) {}
+
+    @Override
+    public void failed(String stage, Throwable error) {}
+  };
+
+  @AfterEach
+  void detach() {
+    TrustManagerWrapping.install(null);
+  }
+
+  @Test
+  void refusesASecondDynamicAttachBeforeReadingItsPolicyAndKeepsTheFirst() {
+    TrustManagerWrapping.attach("/etc/fleet.yaml", FIRST);
+
+    // The instrumentation is never reached, nor the second policy file, which does not exist.
+    assertThatThrownBy(() -> AgentStartup.start("policy=/nonexistent/service.yaml", null, false))
+        .isInstanceOf(AgentStartup.AlreadyAttachedException.class)
+        .hasMessage("PinAgent is already attached with policy /etc/fleet.yaml; a second attach with policy "
+            + "/nonexistent/service.yaml is refused, and /etc/fleet.yaml stays in force: a running JVM keeps the "
+            + "policy it was given first; restart it to change the policy");
+    assertThat(TrustManagerWrapping.attachedPolicy()).isEqualTo("/etc/fleet.yaml");
+  }
+
+  @Test
+  void refusesASecondJavaagentSayingToAttachOnce() {
+    TrustManagerWrapping.attach("/etc/fleet.yaml", FIRST);
+
+    assertThatThrownBy(() -> AgentStartup.start("policy=/etc/service.yaml", null, true))
+        .isInstanceOf(AgentStartup.AlreadyAttachedException.class)
+        .hasMessageStartingWith("PinAgent is already attached with policy /etc/fleet.yaml; a second -javaagent "
+            + "with policy /etc/service.yaml is refused: attach it once (");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+    "JAVA_TOOL_OPTIONS | -Xmx1g -javaagent:/opt/pin-agent.jar=policy=/etc/fleet.yaml | (JAVA_TOOL_OPTIONS or the command line, not both)",
+    "JDK_JAVA_OPTIONS  | -javaagent:/opt/pin-agent.jar                              | (JDK_JAVA_OPTIONS or the command line, not both)",
+    "JAVA_TOOL_OPTIONS | -Xmx1g                                                     | (one -javaagent option, not two)",
+    "PATH              | /usr/bin                                                   | (one -javaagent option, not two)",
+  })
+  void pointsAtTheEnvironmentVariableThatHoldsAJavaagent(String variable, String value, String where) {
+    assertThat(AgentStartup.whereTheOptionsAre(Map.of(variable, value))).isEqualTo(where);
+  }
+}
