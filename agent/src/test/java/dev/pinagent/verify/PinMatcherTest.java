@@ -180,4 +180,43 @@ class PinMatcherTest {
 
     assertThat(match.matched()).as("the pinned root was sent, but this trust manager does not trust it").isFalse();
   }
+
+  /**
+   * Issue 11, item 7. RFC 4210 key rollover: the new root's key certified under the old root's name and key
+   * ("new with old", self-issued). The old root is pinned and in the trust store; the JDK validates up to it.
+   */
+  @Test
+  void acceptsAKeyRolloverChainUpToThePinnedOldRoot() {
+    Issued oldRoot = TestPki.ca("CN=Rolling Root").build();
+    Issued newRoot = TestPki.ca("CN=Rolling Root").build();
+    Issued newWithOld = TestPki.ca("CN=Rolling Root").keyPair(newRoot.keyPair).issuedBy(oldRoot).build();
+    Issued intermediate = TestPki.ca("CN=Rolling Issuing CA").pathLength(0).issuedBy(newRoot).build();
+    Issued leaf = TestPki.leaf(HOST).dns(HOST).issuedBy(intermediate).build();
+    X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate, newWithOld.certificate);
+    X509TrustManager trustingOldRoot = trustManager(oldRoot.certificate);
+    assertJdkAccepts(trustingOldRoot, chain);
+
+    PinMatcher.Match match = match(chain, HOST, trustingOldRoot, oldRoot.pin());
+
+    assertThat(match.matched()).as(String.valueOf(match.reason())).isTrue();
+    assertThat(match.path()).containsExactly(leaf.certificate, intermediate.certificate, newWithOld.certificate,
+        oldRoot.certificate);
+  }
+
+  @Test
+  void refusesARolloverCertificateThePinnedOldRootDidNotSign() {
+    Issued oldRoot = TestPki.ca("CN=Rolling Root").build();
+    Issued newRoot = TestPki.ca("CN=Rolling Root").build();
+    Issued forgedNewWithOld = TestPki.ca("CN=Rolling Root").keyPair(newRoot.keyPair)
+        .forgedIssuer("CN=Rolling Root", evilRoot.keyPair.getPrivate()).build();
+    Issued intermediate = TestPki.ca("CN=Rolling Issuing CA").pathLength(0).issuedBy(newRoot).build();
+    Issued leaf = TestPki.leaf(HOST).dns(HOST).issuedBy(intermediate).build();
+    X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate,
+        forgedNewWithOld.certificate);
+    X509TrustManager trustingOldRoot = trustManager(oldRoot.certificate);
+    assertThatThrownBy(() -> trustingOldRoot.checkServerTrusted(chain, "ECDHE_ECDSA"))
+        .isInstanceOf(CertificateException.class);
+
+    assertThat(match(chain, HOST, trustingOldRoot, oldRoot.pin()).matched()).isFalse();
+  }
 }
