@@ -103,7 +103,36 @@ public final class PinMatcher {
       return new Match(shown, "the pinned key " + describe(invalidPinned)
           + " is only on a certification path that is not valid (" + invalid + ": " + invalid.problem() + ")");
     }
-    return new Match(shown, "no key on the certification path is pinned");
+    String reason = "no key on the certification path is pinned";
+    if (!anchors.named() && !reachesATrustedAnchor(search)) {
+      reason += unknownRootAdvice(shown);
+    }
+    return new Match(shown, reason);
+  }
+
+  private static boolean reachesATrustedAnchor(CertificationPath.Search search) {
+    for (CertificationPath candidate : search.candidates()) {
+      if (!candidate.anchorSent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A trust manager that names no issuers hides the root: a pinned root can then match only if the JVM's
+   * default trust store holds it. Says so, and what to pin instead (a trust-all manager gets the same advice,
+   * which is why it is conditional: the chain may be an attacker's).
+   */
+  private String unknownRootAdvice(List<X509Certificate> shown) {
+    X509Certificate top = shown.isEmpty() ? null : shown.get(shown.size() - 1);
+    String instead = top == null ? "its own (leaf) key"
+        : shown.size() > 1 ? "a CA certificate it sends, e.g. " + describe(top)
+        : "its own (leaf) key, " + describe(top);
+    return "; the trust manager that accepted the chain names no accepted issuers (getAcceptedIssuers() is "
+        + "empty), so the root above the certificates the server sent could not be looked up (the JVM's default "
+        + "trust store does not hold it): if this is your server, pin " + instead
+        + ", or have the trust manager return its trust anchors";
   }
 
   private String describe(X509Certificate certificate) {
