@@ -86,7 +86,7 @@ public final class PinMatcher {
           invalid = candidate;
           invalidPinned = pinned;
         }
-      } else if (namesAny(leaf, hostNames)) {
+      } else if (namesAny(leaf, hostNames, candidate.anchor())) {
         return new Match(candidate.withAnchor(), null);
       } else if (unnamed == null) {
         unnamed = candidate;
@@ -152,9 +152,9 @@ public final class PinMatcher {
     return isPinned(path.anchor(), set) ? path.anchor() : null;
   }
 
-  private static boolean namesAny(X509Certificate leaf, List<String> hostNames) {
+  private static boolean namesAny(X509Certificate leaf, List<String> hostNames, X509Certificate anchor) {
     for (String host : hostNames) {
-      if (HostIdentity.names(leaf, host)) {
+      if (HostIdentity.names(leaf, host, anchor)) {
         return true;
       }
     }

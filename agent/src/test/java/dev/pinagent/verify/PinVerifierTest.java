@@ -154,6 +154,19 @@ class PinVerifierTest {
         "api.example.com", 443, trustManager())).isEqualTo(CheckResult.MATCH);
   }
 
+  /** Issue 11, item 9: the JDK accepts a wildcard within the leftmost label from a private CA; so must the pin. */
+  @Test
+  void acceptsALeafThatNamesTheHostByAPartialWildcardAsTheJdkDoes() throws Exception {
+    Issued partial = TestPki.leaf("x").dns("partial-w*.example.com").issuedBy(intermediate).build();
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n  - name: api\n    hosts: [\"*.example.com\"]\n"
+        + "    pins: [" + intermediate.pin() + "]\n");
+    assertThat(verifier.check(TestPki.chain(partial.certificate, intermediate.certificate), "partial-w1.example.com",
+        443, trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(partial.certificate, intermediate.certificate),
+        "other.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class).hasMessageContaining("does not name other.example.com");
+  }
+
   @Test
   void enforcesTheSetOfThePeerHostWhenTheSniNameIsUnpinned() {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
