@@ -30,7 +30,8 @@ class HostnameParityIT {
       "api.example.com", "API.Example.COM", "*.example.com", "partial-w*.example.com", "*-api.example.com",
       "f*o.example.com", "a*b*c.example.com", "api.*.example.com", "*.*.example.com", "*.example.*", "*", "*.",
       "*com", "*.com", "*ample.com", "*.co.uk", "*.example.co.uk", "*.blogspot.com", "*.ck", "*.foo.ck",
-      "*.www.ck", "*.xn--bcher-kva.example", "xn--bcher-kva.example", "api.example.com.", ".example.com",
+      "*.www.ck", "*.xn--bcher-kva.example", "xn--bcher-kva.example", "XN--BCHER-KVA.example",
+      "www.Xn--bcher-kva.EXAMPLE", "api.example.com.", ".example.com",
       "api..example.com", "*.localhost", "localhost", "10.0.0.7", "*.0.0.7", "2001:db8::1");
   private static final List<String> HOSTS = List.of(
       "api.example.com", "example.com", "a.b.example.com", "partial-w1.example.com", "partial-w.example.com",
