@@ -1,9 +1,11 @@
 package dev.pinagent.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestPki.Issued;
+import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class CertificationPathTest {
@@ -212,6 +215,33 @@ class CertificationPathTest {
     Issued child = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(constrained).build();
     assertThat(validPathsWithoutAnchors(sent(child, constrained)))
         .containsExactly(List.of(child.certificate, constrained.certificate));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "short form, 0403aabbcc, aabbcc",
+      "long form, 048103aabbcc, aabbcc",
+      "empty, 0400, ''"})
+  void readsTheValueOfAnExtensionsOctetString(String row, String der, String value) throws Exception {
+    assertThat(CertificationPath.derValueOf(hex(der))).as(row).isEqualTo(hex(value));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "not an OCTET STRING, 3003aabbcc",
+      "length beyond the end, 0404aabbcc",
+      "indefinite length, 0480aabbcc",
+      "too short, 04"})
+  void refusesAMalformedOctetString(String row, String der) {
+    assertThatThrownBy(() -> CertificationPath.derValueOf(hex(der))).as(row).isInstanceOf(IOException.class);
+  }
+
+  private static byte[] hex(String text) {
+    byte[] bytes = new byte[text.length() / 2];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) Integer.parseInt(text.substring(2 * i, 2 * i + 2), 16);
+    }
+    return bytes;
   }
 
   @Test
