@@ -23,8 +23,18 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
    * happens synchronously on the same thread, which is why a thread-local is sound here. It holds the chain,
    * not a flag: a trust manager that opens another TLS connection while checking (an OCSP or validation
    * service over HTTPS) must not have that other handshake's check skipped.
+   *
+   * <p>It also records the innermost wrapped manager that accepted the chain: the one that really validated
+   * it. The outermost asks that one for trust anchors, because a hand-written manager that delegates its checks
+   * commonly names no issuers of its own (an empty {@code getAcceptedIssuers()}), and the JVM's default trust
+   * store is then a guess. One holder per thread, reused: a check allocates nothing here.
    */
-  private static final ThreadLocal<X509Certificate[]> CHECKING = new ThreadLocal<>();
+  private static final ThreadLocal<Checking> CHECKING = ThreadLocal.withInitial(Checking::new);
+
+  private static final class Checking {
+    X509Certificate[] chain;
+    X509ExtendedTrustManager validatedBy;
+  }
 
   private final X509ExtendedTrustManager delegate;
   private final PinEnforcement enforcement;
@@ -41,51 +51,72 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    X509Certificate[] outer = CHECKING.get();
-    if (isNested(outer, chain)) {
+    Checking checking = CHECKING.get();
+    X509Certificate[] outerChain = checking.chain;
+    X509ExtendedTrustManager outerValidatedBy = checking.validatedBy;
+    if (isNested(outerChain, chain)) {
       delegate.checkServerTrusted(chain, authType);
+      if (checking.validatedBy == null) {
+        checking.validatedBy = delegate;
+      }
       return;
     }
-    CHECKING.set(chain);
+    checking.chain = chain;
+    checking.validatedBy = null;
     try {
       delegate.checkServerTrusted(chain, authType);
-      pin(chain, HandshakeEndpoint.unknown());
+      pin(chain, HandshakeEndpoint.unknown(), checking.validatedBy != null ? checking.validatedBy : delegate);
     } finally {
-      restore(outer);
+      checking.chain = outerChain;
+      checking.validatedBy = outerValidatedBy;
     }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    X509Certificate[] outer = CHECKING.get();
-    if (isNested(outer, chain)) {
+    Checking checking = CHECKING.get();
+    X509Certificate[] outerChain = checking.chain;
+    X509ExtendedTrustManager outerValidatedBy = checking.validatedBy;
+    if (isNested(outerChain, chain)) {
       delegate.checkServerTrusted(chain, authType, socket);
+      if (checking.validatedBy == null) {
+        checking.validatedBy = delegate;
+      }
       return;
     }
-    CHECKING.set(chain);
+    checking.chain = chain;
+    checking.validatedBy = null;
     try {
       delegate.checkServerTrusted(chain, authType, socket);
-      pin(chain, HandshakeEndpoint.of(socket));
+      pin(chain, HandshakeEndpoint.of(socket), checking.validatedBy != null ? checking.validatedBy : delegate);
     } finally {
-      restore(outer);
+      checking.chain = outerChain;
+      checking.validatedBy = outerValidatedBy;
     }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    X509Certificate[] outer = CHECKING.get();
-    if (isNested(outer, chain)) {
+    Checking checking = CHECKING.get();
+    X509Certificate[] outerChain = checking.chain;
+    X509ExtendedTrustManager outerValidatedBy = checking.validatedBy;
+    if (isNested(outerChain, chain)) {
       delegate.checkServerTrusted(chain, authType, engine);
+      if (checking.validatedBy == null) {
+        checking.validatedBy = delegate;
+      }
       return;
     }
-    CHECKING.set(chain);
+    checking.chain = chain;
+    checking.validatedBy = null;
     try {
       delegate.checkServerTrusted(chain, authType, engine);
-      pin(chain, HandshakeEndpoint.of(engine));
+      pin(chain, HandshakeEndpoint.of(engine), checking.validatedBy != null ? checking.validatedBy : delegate);
     } finally {
-      restore(outer);
+      checking.chain = outerChain;
+      checking.validatedBy = outerValidatedBy;
     }
   }
 
@@ -94,17 +125,14 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
     return outer != null && (outer == chain || Arrays.equals(outer, chain));
   }
 
-  /** Sets rather than removes: a thread's map entry is then reused, and a check allocates nothing here. */
-  private static void restore(X509Certificate[] outer) {
-    CHECKING.set(outer);
-  }
-
   /**
    * Checks the pins, then marks the session being established as checked under the policy in force: only such a
-   * session may later be resumed (see {@link SessionResumption}), since a resumption checks nothing.
+   * session may later be resumed (see {@link SessionResumption}), since a resumption checks nothing. {@code
+   * validatedBy}: the manager whose trust anchors count (see {@link #CHECKING}).
    */
-  private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint) throws CertificateException {
-    enforcement.check(chain, endpoint.serverName, endpoint.peerHost, endpoint.port, delegate);
+  private void pin(X509Certificate[] chain, HandshakeEndpoint endpoint, X509ExtendedTrustManager validatedBy)
+      throws CertificateException {
+    enforcement.check(chain, endpoint.serverName, endpoint.peerHost, endpoint.port, validatedBy);
     SessionResumption.recordChecked(endpoint.session, endpoint.serverName, enforcement);
   }
 

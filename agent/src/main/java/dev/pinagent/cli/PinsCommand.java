@@ -3,6 +3,7 @@ package dev.pinagent.cli;
 import dev.pinagent.policy.HostName;
 import dev.pinagent.verify.CertificationPath;
 import dev.pinagent.verify.HostIdentity;
+import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.TrustAnchors;
 import java.io.PrintStream;
 import java.security.cert.X509Certificate;
@@ -86,12 +87,11 @@ final class PinsCommand {
     Report(ChainSource source, X509TrustManager trustManager) {
       this.source = source;
       this.anchors = Set.copyOf(Arrays.asList(trustManager.getAcceptedIssuers()));
-      List<X509Certificate> certificationPath = new ArrayList<>(CertificationPath.fromLeaf(source.chain));
-      X509Certificate anchor = TrustAnchors.issuerOf(certificationPath, trustManager);
-      anchorSupplied = anchor != null;
-      if (anchor != null) {
-        certificationPath.add(anchor);
-      }
+      TrustAnchors trustAnchors = TrustAnchors.of(trustManager);
+      List<X509Certificate> certificationPath = CertificationPath.search(source.chain, trustAnchors.certificates(),
+          !trustAnchors.named(), new SignatureCache(16)).shown();
+      anchorSupplied = !certificationPath.isEmpty()
+          && !Arrays.asList(source.chain).contains(certificationPath.get(certificationPath.size() - 1));
       for (X509Certificate certificate : certificationPath) {
         path.add(new CertificateFacts(certificate));
       }

@@ -1,5 +1,15 @@
 package dev.pinagent.verify;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,117 +17,318 @@ import java.util.List;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * Builds the path a chain actually certifies, from the leaf up, by following signatures: each next
- * certificate must carry the issuer's name, verify the signature below it, be a CA allowed to sign
- * certificates and respect its path length. What the server sent but is not on that path never counts: that
- * is what defeats the chain-append attack (CVE-2016-2402), where a pinned CA certificate is simply added
- * after a forged chain.
+ * One certification path through a server's chain: certificates the server sent, leaf first, linked by name
+ * and signature, ending at a trust anchor. A pinned key counts only on a path that is itself valid, so every
+ * candidate is held to the JDK's own PKIX validation ({@link CertPathValidator}, revocation off) before its
+ * keys count; the matcher keeps looking, candidate after candidate, until a valid one goes through a pinned
+ * key.
  *
- * <p>The trust anchor ends the path. Servers rarely send it, so when the sent certificates run out the
- * anchor is looked up among the trust manager's accepted issuers (see {@link TrustAnchors}).
+ * <p>Why every candidate, and not the first path found: a server may send several certificates for the same
+ * CA (cross-certificates, a renewed intermediate, a key-rollover certificate). The JDK validated one route
+ * through them; a route that reaches a pinned key may be another one, and may be invalid (a name-constrained
+ * sub-CA whose key the attacker also had cross-certified elsewhere: the JDK went around the constraint, a
+ * first-found path would walk right through it). What the server sent but lies on no valid path never
+ * counts: that is what defeats the chain-append attack (CVE-2016-2402).
+ *
+ * <p>The anchors are those of the trust manager that accepted the chain, or of the JVM's default trust store
+ * when it names none (see {@link TrustAnchors}). A certificate the server sent with an anchor's name and key
+ * ends the path there, as in the JDK. Behind a trust manager that names no issuers (a trust-all one) nothing
+ * was validated and the root may be unknown, so the top certificate of each sent path may also serve as the
+ * anchor: only what lies below it is then proven, and its own CA bit, key usage, path length, validity and
+ * name constraints are checked here (its policy constraints are not: PKIX has no door for them on an
+ * anchor, and such a service trusted anything before it was pinned).
  */
 public final class CertificationPath {
-  /** Longer chains than this are not seen in practice and are cut off rather than walked. */
+  /** Sent certificates on one path, leaf included; the JDK's own limit for a server chain is 10 too. */
   public static final int MAX_DEPTH = 10;
+
+  /** Certificates visited while searching; bounds the work a crafted chain (many same-name CAs) can cause. */
+  static final int MAX_VISITS = 64;
 
   /** keyCertSign in the KeyUsage bit string; RFC 5280 section 4.2.1.3. */
   private static final int KEY_CERT_SIGN = 5;
 
-  private CertificationPath() {}
+  private static final String NAME_CONSTRAINTS_OID = "2.5.29.30";
 
-  /**
-   * The certificates of {@code sent} on the signature path from its first (leaf) certificate, leaf first.
-   * The path stops at a self-issued certificate, at the depth limit, or where no sent certificate signed the
-   * last one.
-   */
-  public static List<X509Certificate> fromLeaf(X509Certificate[] sent) {
-    return fromLeaf(sent, SignatureCache.none());
+  private final List<X509Certificate> certificates;
+  private final X509Certificate anchor;
+  private final boolean anchorSent;
+  private String problem;
+  private boolean validated;
+
+  private CertificationPath(List<X509Certificate> certificates, X509Certificate anchor, boolean anchorSent) {
+    this.certificates = Collections.unmodifiableList(new ArrayList<>(certificates));
+    this.anchor = anchor;
+    this.anchorSent = anchorSent;
   }
 
-  /** {@link #fromLeaf(X509Certificate[])}, remembering verified signatures in {@code signatures}. */
-  public static List<X509Certificate> fromLeaf(X509Certificate[] sent, SignatureCache signatures) {
-    if (sent == null || sent.length == 0) {
-      return Collections.emptyList();
-    }
-    List<X509Certificate> path = new ArrayList<>(Math.min(sent.length, MAX_DEPTH));
-    boolean[] used = new boolean[sent.length];
-    path.add(sent[0]);
-    used[0] = true;
-    X509Certificate current = sent[0];
-    // A self-issued certificate ends the path: it is a root (whose own signature proves nothing about the
-    // path below it) or a rare key-rollover certificate, where stopping early can only fail closed.
-    while (path.size() < MAX_DEPTH && !isSelfIssued(current)) {
-      int next = -1;
-      for (int i = 1; i < sent.length && next < 0; i++) {
-        if (!used[i] && isSigner(sent[i], current, intermediatesCounted(path), signatures)) {
-          next = i;
-        }
-      }
-      if (next < 0) {
-        break;
-      }
-      used[next] = true;
-      path.add(sent[next]);
-      current = sent[next];
-    }
-    return path;
+  /** The sent certificates of the path, leaf first, without the anchor. */
+  public List<X509Certificate> certificates() {
+    return certificates;
   }
 
-  /**
-   * Whether {@code anchor} issued the top of {@code path}: same name, valid signature. Trust anchors are
-   * trusted by configuration, so their own extensions are not held against them (RFC 5280 section 6.1.1).
-   * The caller has made sure the top is not itself self-issued (a root ends the path).
-   */
-  public static boolean anchorIssued(X509Certificate anchor, List<X509Certificate> path,
-      SignatureCache signatures) {
-    X509Certificate top = path.get(path.size() - 1);
-    return anchor.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && signatures.verifies(top, anchor);
+  /** The trust anchor that ends the path. */
+  public X509Certificate anchor() {
+    return anchor;
   }
 
-  /** Whether {@code candidate} is a CA that may sign {@code child} at this depth, and did. */
-  static boolean isSigner(X509Certificate candidate, X509Certificate child, int intermediatesBelow,
-      SignatureCache signatures) {
-    if (!candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal())) {
-      return false;
-    }
-    int pathLength = candidate.getBasicConstraints();
-    if (pathLength < 0 || pathLength < intermediatesBelow) {
-      return false;
-    }
-    boolean[] keyUsage = candidate.getKeyUsage();
-    if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
-      return false;
-    }
-    return isCurrentlyValid(candidate) && signatures.verifies(child, candidate);
+  /** Whether the anchor is a certificate the server sent, standing in for a root no trust store named. */
+  public boolean anchorSent() {
+    return anchorSent;
   }
 
-  /**
-   * An expired or not yet valid CA does not link. Servers still send stale cross-certificates (an old root's
-   * signature on a new root), and the path the JDK validated went around them to a current anchor.
-   */
-  private static boolean isCurrentlyValid(X509Certificate certificate) {
+  /** The whole path, leaf first, the anchor last. */
+  public List<X509Certificate> withAnchor() {
+    List<X509Certificate> all = new ArrayList<>(certificates.size() + 1);
+    all.addAll(certificates);
+    all.add(anchor);
+    return all;
+  }
+
+  /** Why the path is not valid, or {@code null} when it is; worked out once, on first call. */
+  public String problem() {
+    if (!validated) {
+      problem = validate();
+      validated = true;
+    }
+    return problem;
+  }
+
+  public boolean isValid() {
+    return problem() == null;
+  }
+
+  private String validate() {
     try {
-      certificate.checkValidity();
-      return true;
-    } catch (java.security.cert.CertificateExpiredException
-        | java.security.cert.CertificateNotYetValidException e) {
-      return false;
+      PKIXParameters parameters = new PKIXParameters(Collections.singleton(new TrustAnchor(anchor, null)));
+      parameters.setRevocationEnabled(false);
+      CertPathValidator.getInstance("PKIX").validate(
+          CertificateFactory.getInstance("X.509").generateCertPath(certificates), parameters);
+    } catch (CertPathValidatorException e) {
+      int index = e.getIndex();
+      return (index >= 0 && index < certificates.size()
+          ? "at " + certificates.get(index).getSubjectX500Principal().getName() + ": " : "") + e.getMessage();
+    } catch (GeneralSecurityException e) {
+      return e.toString();
     }
+    return anchorSent ? sentAnchorProblem() : null;
   }
 
-  /** Intermediate CAs already on the path, not counting self-issued ones (RFC 5280 section 4.2.1.9). */
-  private static int intermediatesCounted(List<X509Certificate> path) {
+  /**
+   * PKIX trusts its anchor as configured and checks nothing about it; a sent certificate standing in for one
+   * is a CA the server merely claims, so what PKIX would check of an intermediate is checked here.
+   */
+  private String sentAnchorProblem() {
+    String name = anchor.getSubjectX500Principal().getName();
+    int pathLength = anchor.getBasicConstraints();
+    if (pathLength < 0) {
+      return name + " is not a CA certificate";
+    }
+    boolean[] keyUsage = anchor.getKeyUsage();
+    if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
+      return name + " may not sign certificates (key usage)";
+    }
+    if (pathLength < intermediatesBelow()) {
+      return name + " allows " + pathLength + " CA certificate(s) below it (path length), the path has "
+          + intermediatesBelow();
+    }
+    try {
+      anchor.checkValidity();
+    } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+      return name + " is not valid now: " + e.getMessage();
+    }
+    return nameConstraintsProblem();
+  }
+
+  /**
+   * The JDK's PKIX refuses name constraints on an anchor ("not supported"), so the stand-in's are applied with
+   * {@link X509CertSelector}, which matches names against constraints by the same JDK code the validator uses.
+   * As in RFC 5280 section 6.1.3, they bind the leaf and every CA below the anchor that is not self-issued.
+   */
+  private String nameConstraintsProblem() {
+    byte[] nameConstraints = anchor.getExtensionValue(NAME_CONSTRAINTS_OID);
+    if (nameConstraints == null) {
+      return null;
+    }
+    X509CertSelector selector = new X509CertSelector();
+    try {
+      selector.setNameConstraints(derValueOf(nameConstraints));
+    } catch (IOException | IllegalArgumentException e) {
+      return anchor.getSubjectX500Principal().getName() + " has unreadable name constraints: " + e;
+    }
+    for (int i = 0; i < certificates.size(); i++) {
+      X509Certificate certificate = certificates.get(i);
+      if ((i == 0 || !isSelfIssued(certificate)) && !selector.match(certificate)) {
+        return "the name constraints of " + anchor.getSubjectX500Principal().getName() + " do not permit "
+            + certificate.getSubjectX500Principal().getName();
+      }
+    }
+    return null;
+  }
+
+  /** CA certificates between the leaf and the anchor, not counting self-issued ones (RFC 5280 4.2.1.9). */
+  private int intermediatesBelow() {
     int count = 0;
-    for (int i = 1; i < path.size(); i++) {
-      if (!isSelfIssued(path.get(i))) {
+    for (int i = 1; i < certificates.size(); i++) {
+      if (!isSelfIssued(certificates.get(i))) {
         count++;
       }
     }
     return count;
   }
 
+  /** The content of a DER OCTET STRING: {@code getExtensionValue} wraps each extension's value in one. */
+  static byte[] derValueOf(byte[] octetString) throws IOException {
+    if (octetString.length < 2 || octetString[0] != 0x04) {
+      throw new IOException("not an OCTET STRING");
+    }
+    int length = octetString[1] & 0xff;
+    int offset = 2;
+    if (length > 0x80 && length <= 0x84) {
+      int lengthBytes = length & 0x7f;
+      length = 0;
+      for (int i = 0; i < lengthBytes && offset < octetString.length; i++) {
+        length = (length << 8) | (octetString[offset++] & 0xff);
+      }
+    }
+    if (length < 0 || offset + length != octetString.length) {
+      throw new IOException("bad OCTET STRING length");
+    }
+    byte[] value = new byte[length];
+    System.arraycopy(octetString, offset, value, 0, length);
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder();
+    for (X509Certificate certificate : withAnchor()) {
+      text.append(text.length() == 0 ? "" : " <- ").append(certificate.getSubjectX500Principal().getName());
+    }
+    return text.toString();
+  }
+
+  /** The candidate paths through a chain, and what to show when there is none. */
+  public static final class Search {
+    private final List<CertificationPath> candidates;
+    private final List<X509Certificate> firstBranch;
+
+    Search(List<CertificationPath> candidates, List<X509Certificate> firstBranch) {
+      this.candidates = Collections.unmodifiableList(candidates);
+      this.firstBranch = Collections.unmodifiableList(firstBranch);
+    }
+
+    /** Every path from the leaf to an anchor, in search order (the sent order, shorter routes first). */
+    public List<CertificationPath> candidates() {
+      return candidates;
+    }
+
+    /**
+     * The path to show an operator: the first valid candidate (what the JDK would have validated), else the
+     * first candidate, else the certificates linked from the leaf by signatures until no anchor or sent
+     * certificate continues them.
+     */
+    public List<X509Certificate> shown() {
+      for (CertificationPath candidate : candidates) {
+        if (candidate.isValid()) {
+          return candidate.withAnchor();
+        }
+      }
+      return candidates.isEmpty() ? firstBranch : candidates.get(0).withAnchor();
+    }
+  }
+
+  /**
+   * Searches {@code sent} for paths from its first (leaf) certificate to one of {@code anchors}, depth first,
+   * each sent certificate at most once per path, at most {@link #MAX_DEPTH} deep and {@link #MAX_VISITS}
+   * certificates visited in all. Nothing is validated yet: see {@link #problem()}.
+   *
+   * @param sentTopMayAnchor whether the top of each sent path may stand in as its anchor (the trust manager
+   *     named no issuers, so the root may be unknown)
+   */
+  public static Search search(X509Certificate[] sent, X509Certificate[] anchors, boolean sentTopMayAnchor,
+      SignatureCache signatures) {
+    if (sent == null || sent.length == 0) {
+      return new Search(new ArrayList<>(), new ArrayList<>());
+    }
+    Searcher searcher = new Searcher(sent, anchors, sentTopMayAnchor, signatures);
+    List<X509Certificate> path = new ArrayList<>(Math.min(sent.length, MAX_DEPTH));
+    path.add(sent[0]);
+    searcher.used[0] = true;
+    searcher.extend(path);
+    return new Search(searcher.candidates, searcher.firstBranch == null ? path : searcher.firstBranch);
+  }
+
+  private static final class Searcher {
+    final X509Certificate[] sent;
+    final X509Certificate[] anchors;
+    final boolean sentTopMayAnchor;
+    final SignatureCache signatures;
+    final boolean[] used;
+    final List<CertificationPath> candidates = new ArrayList<>();
+    List<X509Certificate> firstBranch;
+    int visits;
+
+    Searcher(X509Certificate[] sent, X509Certificate[] anchors, boolean sentTopMayAnchor, SignatureCache signatures) {
+      this.sent = sent;
+      this.anchors = anchors == null ? new X509Certificate[0] : anchors;
+      this.sentTopMayAnchor = sentTopMayAnchor;
+      this.signatures = signatures;
+      this.used = new boolean[sent.length];
+    }
+
+    void extend(List<X509Certificate> path) {
+      if (++visits > MAX_VISITS) {
+        return;
+      }
+      X509Certificate top = path.get(path.size() - 1);
+      for (X509Certificate anchor : anchors) {
+        if (anchor != null && issued(anchor, top)) {
+          candidates.add(new CertificationPath(path, anchor, false));
+        }
+      }
+      boolean continued = false;
+      for (int i = 1; i < sent.length && path.size() < MAX_DEPTH; i++) {
+        X509Certificate next = sent[i];
+        // A sent copy of an anchor (same name and key) ends the path as the anchor itself does, above.
+        if (!used[i] && next != null && !isAnchor(next) && issued(next, top)) {
+          continued = true;
+          used[i] = true;
+          path.add(next);
+          extend(path);
+          path.remove(path.size() - 1);
+          used[i] = false;
+        }
+      }
+      if (!continued) {
+        if (firstBranch == null) {
+          firstBranch = new ArrayList<>(path);
+        }
+        if (sentTopMayAnchor && path.size() > 1) {
+          candidates.add(new CertificationPath(path.subList(0, path.size() - 1), top, true));
+        }
+      }
+    }
+
+    /** Same name and a verifying signature: the rest (CA bit, constraints, validity) is PKIX's to judge. */
+    private boolean issued(X509Certificate issuer, X509Certificate child) {
+      return issuer.getSubjectX500Principal().equals(child.getIssuerX500Principal())
+          && signatures.verifies(child, issuer);
+    }
+
+    private boolean isAnchor(X509Certificate certificate) {
+      X500Principal subject = certificate.getSubjectX500Principal();
+      for (X509Certificate anchor : anchors) {
+        if (anchor != null && (anchor == certificate || anchor.getSubjectX500Principal().equals(subject)
+            && anchor.getPublicKey().equals(certificate.getPublicKey()))) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   static boolean isSelfIssued(X509Certificate certificate) {
-    X500Principal subject = certificate.getSubjectX500Principal();
-    return subject.equals(certificate.getIssuerX500Principal());
+    return certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
   }
 }

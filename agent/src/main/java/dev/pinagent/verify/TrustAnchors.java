@@ -2,43 +2,48 @@ package dev.pinagent.verify;
 
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Finds the trust anchor that ends a certification path. It comes from the trust manager that accepted the
- * chain; a trust-all manager names no issuers, and then the JVM's default trust store stands in, so that a
- * legacy trust-all service still reaches its legitimately pinned partner (and only that one).
+ * The trust anchors a certification path may end at: those of the trust manager that accepted the chain. A
+ * trust-all manager names no issuers, and then the JVM's default trust store stands in, so that a legacy
+ * trust-all service still reaches its legitimately pinned partner (and only that one).
+ *
+ * <p>A validating trust manager may also name none (a hand-written one that delegates its checks and returns
+ * an empty array): the bridge then passes the wrapped trust manager that really validated, when there is one.
+ * When there is not, the default trust store is all there is, and a root it does not hold cannot be found;
+ * the failure message says so.
  */
 public final class TrustAnchors {
-  private TrustAnchors() {}
+  private final X509Certificate[] certificates;
+  private final boolean named;
 
-  /** The anchor that issued the top of {@code path}, or {@code null} when none did. */
-  public static X509Certificate issuerOf(List<X509Certificate> path, X509TrustManager trustManager) {
-    return issuerOf(path, trustManager, SignatureCache.none());
+  private TrustAnchors(X509Certificate[] certificates, boolean named) {
+    this.certificates = certificates;
+    this.named = named;
   }
 
-  /** {@link #issuerOf(List, X509TrustManager)}, remembering verified signatures in {@code signatures}. */
-  public static X509Certificate issuerOf(List<X509Certificate> path, X509TrustManager trustManager,
-      SignatureCache signatures) {
-    if (path.isEmpty() || CertificationPath.isSelfIssued(path.get(path.size() - 1))) {
-      return null;
-    }
+  /** The anchors of {@code trustManager}, or the default trust store's when it names none. */
+  public static TrustAnchors of(X509TrustManager trustManager) {
     X509Certificate[] accepted = trustManager == null ? null : trustManager.getAcceptedIssuers();
     if (accepted == null || accepted.length == 0) {
-      accepted = DefaultTrustStore.CERTIFICATES;
+      return new TrustAnchors(DefaultTrustStore.CERTIFICATES, false);
     }
-    for (X509Certificate anchor : accepted) {
-      if (anchor != null && CertificationPath.anchorIssued(anchor, path, signatures)) {
-        return anchor;
-      }
-    }
-    return null;
+    return new TrustAnchors(accepted, true);
   }
 
-  /** Loaded on first use only: most checks match a pin before an anchor is ever needed. */
+  public X509Certificate[] certificates() {
+    return certificates;
+  }
+
+  /** Whether the trust manager named these anchors itself (else they are the JVM's default trust store). */
+  public boolean named() {
+    return named;
+  }
+
+  /** Loaded on first use only: a trust manager that names its issuers never needs it. */
   private static final class DefaultTrustStore {
     static final X509Certificate[] CERTIFICATES = load();
 

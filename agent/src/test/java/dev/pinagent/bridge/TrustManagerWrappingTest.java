@@ -3,7 +3,10 @@ package dev.pinagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.testing.TestPki;
+import dev.pinagent.verify.PinVerifier;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class TrustManagerWrappingTest {
   private final List<String> events = new ArrayList<>();
   private final List<String> checkedHosts = new ArrayList<>();
+  private final List<X509TrustManager> anchorSources = new ArrayList<>();
   private boolean refuse;
 
   private final PinEnforcement recording = new PinEnforcement() {
@@ -43,6 +47,7 @@ class TrustManagerWrappingTest {
     public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
         X509TrustManager trustManager) throws CertificateException {
       checkedHosts.add(String.valueOf(peerHost));
+      anchorSources.add(trustManager);
       if (refuse) {
         throw new CertificateException("pin mismatch");
       }
@@ -203,6 +208,157 @@ class TrustManagerWrappingTest {
     outer.checkServerTrusted(new X509Certificate[] {TestPki.ca("CN=Any").build().certificate}, "RSA");
 
     assertThat(checkedHosts).as("the inner handshake and the outer one are both checked").hasSize(2);
+  }
+
+  /**
+   * Issue 11, item 8: an application's manager delegates its checks to one from a (wrapped) factory but names
+   * no issuers. The anchors are looked up in the manager that really validated the chain.
+   */
+  @Test
+  void asksTheWrappedTrustManagerThatValidatedForAnchorsWhenTheApplicationsOwnDelegatesToIt() throws Exception {
+    X509ExtendedTrustManager validating = new AcceptAll();
+    PinningTrustManager fromFactory = (PinningTrustManager) TrustManagerWrapping.wrap(validating, "factory");
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(new Delegating(fromFactory), "ssl");
+
+    outer.checkServerTrusted(new X509Certificate[] {TestPki.ca("CN=Any").build().certificate}, "RSA");
+
+    assertThat(anchorSources).containsExactly(validating);
+  }
+
+  @Test
+  void asksTheOuterTrustManagerWhenNoWrappedOneValidatedInsideIt() throws Exception {
+    X509ExtendedTrustManager application = new Delegating(new AcceptAll());
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(application, "ssl");
+    X509Certificate[] chain = {TestPki.ca("CN=Any").build().certificate};
+
+    outer.checkServerTrusted(chain, "RSA");
+    PinningTrustManager fromFactory = (PinningTrustManager) TrustManagerWrapping.wrap(new AcceptAll(), "factory");
+    ((PinningTrustManager) TrustManagerWrapping.wrap(new Delegating(fromFactory), "ssl")).checkServerTrusted(chain,
+        "RSA");
+    outer.checkServerTrusted(chain, "RSA");
+
+    assertThat(anchorSources).as("what an earlier check found inside does not carry over")
+        .containsExactly(application, fromFactory.delegate(), application);
+  }
+
+  @Test
+  void neverAsksAnInnerTrustManagerThatRefusedTheChain() throws Exception {
+    PinningTrustManager refusing = (PinningTrustManager) TrustManagerWrapping.wrap(jdkTrustManager(), "factory");
+    // A "log and carry on" manager: it asks the real one, ignores its refusal and names no issuers.
+    X509ExtendedTrustManager carriesOn = new Delegating(refusing) {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        try {
+          refusing.checkServerTrusted(chain, authType);
+        } catch (CertificateException e) {
+          // Logged and ignored, as such managers do.
+        }
+      }
+    };
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(carriesOn, "ssl");
+
+    outer.checkServerTrusted(new X509Certificate[] {TestPki.ca("CN=Untrusted").build().certificate}, "RSA");
+
+    assertThat(anchorSources).containsExactly(carriesOn);
+  }
+
+  @Test
+  void matchesAPinnedRootBehindAHandWrittenTrustManagerThatNamesNoIssuers() throws Exception {
+    TestPki.Issued root = TestPki.ca("CN=Private Root").build();
+    TestPki.Issued intermediate = TestPki.ca("CN=Private Issuing CA").issuedBy(root).build();
+    TestPki.Issued leaf = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(intermediate).build();
+    TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+    factory.init(TestPki.trustStore(root.certificate));
+    // The factory hook wraps what the factory returns; the application keeps it and delegates to it.
+    X509TrustManager fromFactory = (X509TrustManager) TrustManagerWrapping.wrapAll(factory.getTrustManagers(),
+        "factory")[0];
+    X509TrustManager handWritten = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        fromFactory.checkClientTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        fromFactory.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    Policy policy = PolicyLoader.parse("p.yaml", "version: 1\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + root.pin() + ", " + TestPki.randomPin() + "]\n");
+    PinVerifier verifier = PinVerifier.standalone(policy, line -> { });
+    TrustManagerWrapping.install(new PinEnforcement() {
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) throws CertificateException {
+        verifier.check(chain, serverName, "api.example.com", port, trustManager);
+      }
+
+      @Override
+      public void wrapped(String source) {}
+
+      @Override
+      public void failed(String stage, Throwable error) {}
+    });
+    X509Certificate[] chain = {leaf.certificate, intermediate.certificate};
+
+    // What SunJSSE puts around a plain manager (its own wrapper), wrapped by the agent's context hook.
+    PinningTrustManager outer = (PinningTrustManager) TrustManagerWrapping.wrap(new JdkStyleWrapper(handWritten),
+        "ssl_context");
+
+    outer.checkServerTrusted(chain, "ECDHE_ECDSA");
+  }
+
+  /** Stands in for SunJSSE's wrapper of a plain X509TrustManager: every check goes to its two-argument form. */
+  private static final class JdkStyleWrapper extends X509ExtendedTrustManager {
+    private final X509TrustManager plain;
+
+    JdkStyleWrapper(X509TrustManager plain) {
+      this.plain = plain;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      plain.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      plain.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      plain.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      plain.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      plain.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      plain.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return plain.getAcceptedIssuers();
+    }
   }
 
   @Test

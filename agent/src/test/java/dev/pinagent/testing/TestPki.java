@@ -25,7 +25,10 @@ import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
+import org.bouncycastle.asn1.x509.PolicyConstraints;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -82,6 +85,9 @@ public final class TestPki {
     private Integer pathLength;
     private boolean basicConstraints = true;
     private boolean keyUsage = true;
+    private Integer keyUsageBits;
+    private final List<GeneralSubtree> permitted = new ArrayList<>();
+    private Integer requireExplicitPolicy;
     private Issued issuer;
     private KeyPair keyPair;
     private String issuerNameOverride;
@@ -112,6 +118,29 @@ public final class TestPki {
 
     public Builder withoutKeyUsage() {
       this.keyUsage = false;
+      return this;
+    }
+
+    /** Replaces the default KeyUsage with {@code bits} (BouncyCastle {@link KeyUsage} constants). */
+    public Builder keyUsage(int bits) {
+      this.keyUsageBits = bits;
+      return this;
+    }
+
+    /** Name constraints (critical): the CA may only certify DNS names in these subtrees. */
+    public Builder permittedDns(String... subtrees) {
+      for (String subtree : subtrees) {
+        permitted.add(new GeneralSubtree(new GeneralName(GeneralName.dNSName, subtree)));
+      }
+      return this;
+    }
+
+    /**
+     * Policy constraints (critical): below this CA, after {@code skipCerts} more certificates, every certificate
+     * must carry an acceptable policy; test certificates carry none, so any path through it is then invalid.
+     */
+    public Builder requireExplicitPolicy(int skipCerts) {
+      this.requireExplicitPolicy = skipCerts;
       return this;
     }
 
@@ -170,8 +199,17 @@ public final class TestPki {
           builder.addExtension(Extension.basicConstraints, true, constraints);
         }
         if (keyUsage) {
-          int usage = ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature;
+          int usage = keyUsageBits != null ? keyUsageBits
+              : ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature;
           builder.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+        }
+        if (!permitted.isEmpty()) {
+          builder.addExtension(Extension.nameConstraints, true,
+              new NameConstraints(permitted.toArray(new GeneralSubtree[0]), null));
+        }
+        if (requireExplicitPolicy != null) {
+          builder.addExtension(Extension.policyConstraints, true,
+              new PolicyConstraints(BigInteger.valueOf(requireExplicitPolicy), null));
         }
         if (!sans.isEmpty()) {
           builder.addExtension(Extension.subjectAlternativeName, false,

@@ -154,6 +154,19 @@ class PinVerifierTest {
         "api.example.com", 443, trustManager())).isEqualTo(CheckResult.MATCH);
   }
 
+  /** Issue 11, item 9: the JDK accepts a wildcard within the leftmost label from a private CA; so must the pin. */
+  @Test
+  void acceptsALeafThatNamesTheHostByAPartialWildcardAsTheJdkDoes() throws Exception {
+    Issued partial = TestPki.leaf("x").dns("partial-w*.example.com").issuedBy(intermediate).build();
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n  - name: api\n    hosts: [\"*.example.com\"]\n"
+        + "    pins: [" + intermediate.pin() + "]\n");
+    assertThat(verifier.check(TestPki.chain(partial.certificate, intermediate.certificate), "partial-w1.example.com",
+        443, trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(partial.certificate, intermediate.certificate),
+        "other.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class).hasMessageContaining("does not name other.example.com");
+  }
+
   @Test
   void enforcesTheSetOfThePeerHostWhenTheSniNameIsUnpinned() {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
@@ -295,4 +308,47 @@ class PinVerifierTest {
         trustManager(root.certificate))).isEqualTo(CheckResult.MATCH);
   }
 
+  /**
+   * Issue 11, item 8: a validating manager that names no issuers (it delegates its checks and returns an empty
+   * array), not wrapped around one the agent could ask: the root cannot be found, and the message says why.
+   */
+  @Test
+  void saysTheTrustManagerNamedNoIssuersWhenAPinnedRootCannotBeFound() {
+    X509TrustManager validating = trustManager(root.certificate);
+    X509TrustManager namesNone = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        validating.checkClientTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        validating.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    PinVerifier verifier = verifier(pinning("enforce", root.pin()));
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate),
+        "api.example.com", 443, namesNone))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("no key on the certification path is pinned; the trust manager that accepted the "
+            + "chain names no accepted issuers (getAcceptedIssuers() is empty), so the root above the certificates "
+            + "the server sent could not be looked up (the JVM's default trust store does not hold it)")
+        .hasMessageContaining("if this is your server, pin a CA certificate it sends, e.g. " + intermediate.pin()
+            + " (CN=Good Intermediate), or have the trust manager return its trust anchors");
+  }
+
+  @Test
+  void saysNothingOfAcceptedIssuersWhenTheTrustManagerNamedThem() {
+    PinVerifier verifier = verifier(pinning("enforce", TestPki.randomPin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate),
+        "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class)
+        .message().doesNotContain("accepted issuers");
+  }
 }

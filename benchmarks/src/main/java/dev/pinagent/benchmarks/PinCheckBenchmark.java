@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One pin check in-process: a 3-certificate chain against policies of 1, 100 and 10,000 pin-sets, exact or
  * wildcard. {@code warm}: the agent's check on a chain it has seen (what every handshake after the first
- * costs). {@code cold}: first sight of the chain by the agent, with empty caches: path building, SPKI
- * hashing, host identity. Its signature checks reuse what the JDK's validator already verified on the same
+ * costs). {@code cold}: first sight of the chain by the agent, with empty caches: path search, PKIX
+ * validation of the path through the pinned key, SPKI hashing, host identity. Its signature checks reuse what the JDK's validator already verified on the same
  * certificate objects (the JDK caches that), as in a real handshake; {@code signatureCheck} is what one
  * signature costs when nothing did (a trust-all client).
  */

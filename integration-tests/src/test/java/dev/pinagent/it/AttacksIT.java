@@ -11,9 +11,11 @@ import dev.pinagent.testing.TestPki;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AttacksIT extends LabTest {
   private static final Map<String, TlsServer> ATTACKS = new LinkedHashMap<>();
+  /** The attacks the JVM's own trust manager accepts: only the agent refuses them, whatever the client. */
+  private static final Set<String> JVM_ACCEPTS = new HashSet<>();
   private static Path policy;
 
   @BeforeAll
@@ -50,9 +54,21 @@ class AttacksIT extends LabTest {
         lab.goodIntermediate.certificate);
     attack("leaf naming the pinned CA as issuer, signed by another key", forged, forged.certificate,
         lab.goodIntermediate.certificate);
-    // The pinned intermediate and, as backup, the real leaf's own key: both must be on a verified path.
+    // A sub-CA the pinned root constrained to another domain; its holder has the same key cross-certified by the
+    // interceptor's CA. The JVM rejects the constrained route and validates through the cross-certificate.
+    TestPki.Issued constrainedSub = TestPki.ca("CN=Customer Sub CA,O=Partner").permittedDns("attacker.example.net")
+        .issuedBy(lab.goodRoot).build();
+    TestPki.Issued crossCertified = TestPki.ca("CN=Customer Sub CA,O=Partner").keyPair(constrainedSub.keyPair)
+        .issuedBy(lab.evilRoot).build();
+    TestPki.Issued outsideConstraints = TestPki.leaf("localhost").dns("localhost").issuedBy(constrainedSub).build();
+    attack("pinned root reached only through a sub-CA whose name constraints exclude the host", outsideConstraints,
+        outsideConstraints.certificate, constrainedSub.certificate, crossCertified.certificate);
+    JVM_ACCEPTS.add("pinned root reached only through a sub-CA whose name constraints exclude the host");
+    ATTACKS.keySet().stream().filter(name -> name.contains("appended")).forEach(JVM_ACCEPTS::add);
+    // The pinned intermediate, its root and, as backup, the real leaf's own key: each must be on a valid path.
     policy = lab.policy("version: 1\npin-sets:\n  - name: partner\n    hosts: [localhost]\n    pins:\n"
-        + "      - " + lab.goodIntermediate.pin() + "\n      - " + lab.goodLeaf.pin() + "\n");
+        + "      - " + lab.goodIntermediate.pin() + "\n      - " + lab.goodRoot.pin() + "\n      - "
+        + lab.goodLeaf.pin() + "\n");
   }
 
   private static void attack(String name, TestPki.Issued key, X509Certificate... chain) {
@@ -90,7 +106,7 @@ class AttacksIT extends LabTest {
     ATTACKS.forEach((name, server) -> {
       String outcome = result.resultFor(server.url("localhost"));
       assertThat(outcome).as(name + "\n" + result).startsWith("FAIL");
-      if (client.equals("trust-all") || name.contains("appended")) {
+      if (client.equals("trust-all") || JVM_ACCEPTS.contains(name)) {
         assertThat(outcome).as(name + ": refused by the agent, not the JVM\n" + result)
             .contains("Certificate pinning failure for host localhost");
       }
@@ -103,7 +119,7 @@ class AttacksIT extends LabTest {
     ForkedJvm.Result result = lab.client(javaHome).main(HttpsProbe.class, urls(client, false)).run();
 
     ATTACKS.forEach((name, server) -> {
-      if (client.equals("trust-all") || name.contains("appended")) {
+      if (client.equals("trust-all") || JVM_ACCEPTS.contains(name)) {
         assertThat(result.resultFor(server.url("localhost"))).as(name + "\n" + result).startsWith("OK");
       }
     });

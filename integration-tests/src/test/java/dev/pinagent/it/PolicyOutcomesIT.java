@@ -132,4 +132,25 @@ class PolicyOutcomesIT extends LabTest {
           .startsWith("FAIL").contains("Certificate pinning failure for host localhost");
     }
   }
+
+  /**
+   * Issue 11, item 8: the hand-written manager validates against its own trust store and names no issuers;
+   * the JVM's default trust store does not hold the pinned root. The agent asks the factory's manager that
+   * the hand-written one delegated to.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void matchesAPinnedRootBehindAHandWrittenTrustManagerThatNamesNoIssuers(Path javaHome) {
+    Path policy = lab.policy("version: 1\npin-sets:\n  - name: partner\n    hosts: [localhost]\n"
+        + "    pins: [" + lab.goodRoot.pin() + ", " + TestPki.randomPin() + "]\n");
+    ForkedJvm.Result result = ForkedJvm.on(javaHome)
+        .jvmOption("-Dprobe.trustStore=" + lab.trustStore)
+        .agent("policy=" + policy)
+        .main(HttpsProbe.class, "jdk-empty-issuers-tm", lab.good.url("localhost"), lab.evil.url("localhost"))
+        .run();
+
+    assertThat(result.resultFor(lab.good.url("localhost"))).as(result.toString()).startsWith("OK");
+    assertThat(result.resultFor(lab.evil.url("localhost"))).as(result.toString())
+        .startsWith("FAIL").contains("Certificate pinning failure for host localhost");
+  }
 }

@@ -71,6 +71,8 @@ public final class HttpsProbe {
         return jdkHttpClient(HttpClient.newBuilder().sslContext(contextWith(defaultTrustManager())), url);
       case "jdk-plain-tm":
         return jdkHttpClient(HttpClient.newBuilder().sslContext(contextWith(new PlainDelegatingTrustManager())), url);
+      case "jdk-empty-issuers-tm":
+        return jdkHttpClient(HttpClient.newBuilder().sslContext(contextWith(new EmptyIssuersTrustManager())), url);
       case "urlconnection-default":
         return urlConnection(url, null, false);
       case "urlconnection-custom":
@@ -180,6 +182,40 @@ public final class HttpsProbe {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
       return delegate.getAcceptedIssuers();
+    }
+  }
+
+  /**
+   * A validating manager as it is often hand-written: it delegates its checks to one from a factory, loaded
+   * from its own trust store ({@code -Dprobe.trustStore}, a PKCS#12 file with password {@code changeit}) rather
+   * than the JVM's, and returns an empty array of accepted issuers.
+   */
+  static final class EmptyIssuersTrustManager implements X509TrustManager {
+    private final X509TrustManager delegate;
+
+    EmptyIssuersTrustManager() throws Exception {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      try (InputStream in = new java.io.FileInputStream(System.getProperty("probe.trustStore"))) {
+        store.load(in, "changeit".toCharArray());
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      delegate = (X509TrustManager) factory.getTrustManagers()[0];
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      delegate.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      delegate.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
     }
   }
 
