@@ -61,8 +61,26 @@ public final class PinVerifier {
     return new PinVerifier(policy, new PinCounters(policy, 100), new SpkiPins(4096), log, System::currentTimeMillis);
   }
 
-  /** {@link Policy#match}, remembered per host so that wildcard lookups allocate nothing after the first. */
+  /**
+   * The pin-set that applies to {@code host} now: the most specific one, unless it has expired, in which case the
+   * next most specific live one takes over. An expired set stops overriding; it never unpins a host a broader set
+   * covers. When every matching set has expired, the most specific is returned (and the check is {@code expired}).
+   */
   private PinSet setOf(String host) {
+    PinSet mostSpecific = mostSpecificSetOf(host);
+    if (mostSpecific == null || !mostSpecific.isExpiredAt(clock.getAsLong())) {
+      return mostSpecific;
+    }
+    for (PinSet broader : policy.allMatches(host)) {
+      if (!broader.isExpiredAt(clock.getAsLong())) {
+        return broader;
+      }
+    }
+    return mostSpecific;
+  }
+
+  /** {@link Policy#match}, remembered per host so that wildcard lookups allocate nothing after the first. */
+  private PinSet mostSpecificSetOf(String host) {
     Object known = setOfHost.get(host);
     if (known == null) {
       PinSet set = policy.match(host);

@@ -224,6 +224,34 @@ class PinVerifierTest {
         .isInstanceOf(CertificateException.class);
   }
 
+  /** An expired override stops overriding: its hosts fall back to the next most specific set, never to none. */
+  @Test
+  void anExpiredExactSetFallsBackToTheBroaderSetInsteadOfLeavingItsHostUnpinned() throws Exception {
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n"
+        + "  - name: override\n    hosts: [api.example.com]\n    pins: [" + TestPki.randomPin() + "]\n"
+        + "    expires: " + today + "\n"
+        + "  - name: domain\n    hosts: [\"**.example.com\"]\n    pins: [" + intermediate.pin() + "]\n");
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("pin-set 'domain'");
+    assertThat(checks("domain", "mismatch")).isEqualTo(1);
+  }
+
+  @Test
+  void aLiveExactSetStillOverridesTheBroaderSet() throws Exception {
+    String tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1).toString();
+    PinVerifier verifier = verifier("version: 1\npin-sets:\n"
+        + "  - name: override\n    hosts: [api.example.com]\n    pins: [" + TestPki.randomPin() + "]\n"
+        + "    expires: " + tomorrow + "\n"
+        + "  - name: domain\n    hosts: [\"**.example.com\"]\n    pins: [" + intermediate.pin() + "]\n");
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("pin-set 'override'");
+  }
+
   @Test
   void capsDistinctHostsInTheViolationsMetric() throws Exception {
     PinVerifier verifier = verifier("version: 1\nmode: report\npin-sets:\n  - name: api\n"
