@@ -3,6 +3,7 @@ package dev.pinagent;
 import dev.pinagent.bridge.PinEnforcement;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.Printable;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Set;
@@ -57,7 +58,7 @@ final class AgentEnforcement implements PinEnforcement {
       counters.recordAgentError(stage);
       if (reportedStages.add(stage)) {
         System.err.println("[pin-agent] ERROR: " + stage + " failed; connections it concerns may NOT be pinned "
-            + "(see tls_pin_agent_errors_total): " + error);
+            + "(see tls_pin_agent_errors_total): " + Printable.of(error));
       }
     } catch (Throwable ignored) {
       // Reporting must never throw into the host application.

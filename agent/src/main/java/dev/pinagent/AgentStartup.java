@@ -10,6 +10,7 @@ import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
@@ -64,10 +65,11 @@ final class AgentStartup {
     TrustManagerWrapping.install(enforcement);
     HookInstaller.install(instrumentation, enforcement);
 
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
+    String file = Printable.of(options.policy());
+    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + file
         + " (default mode " + policy.defaultMode().id() + ")");
     for (String warning : PolicyLint.warnings(policy, System.currentTimeMillis())) {
-      System.err.println("[pin-agent] WARNING: " + options.policy() + ": " + warning);
+      System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
     }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,

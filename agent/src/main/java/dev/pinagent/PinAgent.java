@@ -1,5 +1,6 @@
 package dev.pinagent;
 
+import dev.pinagent.verify.Printable;
 import java.lang.instrument.Instrumentation;
 
 /**
@@ -19,12 +20,12 @@ public final class PinAgent {
     try {
       AgentStartup.start(agentArgs, instrumentation);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] FATAL: " + e.getMessage());
+      System.err.println("[pin-agent] FATAL: " + Printable.of(e.getMessage()));
       System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
           + "the agent options, or remove -javaagent to run without pinning.");
       System.exit(EXIT_INVALID_CONFIGURATION);
     } catch (Throwable e) {
-      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + e);
+      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + Printable.of(e));
       e.printStackTrace();
     }
   }
@@ -33,7 +34,7 @@ public final class PinAgent {
     try {
       AgentStartup.start(agentArgs, instrumentation);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] ERROR: not attached: " + e.getMessage());
+      System.err.println("[pin-agent] ERROR: not attached: " + Printable.of(e.getMessage()));
       throw new IllegalArgumentException(e.getMessage(), e);
     }
   }

@@ -8,6 +8,7 @@ import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinMatcher;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.SpkiPins;
 import java.io.PrintStream;
@@ -166,6 +167,10 @@ final class CheckCommand {
     return result;
   }
 
+  /**
+   * One line per finding. Each is escaped as a whole ({@link Printable}): findings quote certificate names,
+   * servers' messages and policy values, none of which may start a line of its own.
+   */
   private static void printText(PrintStream out, String file, Policy policy, List<Map<String, Object>> errors,
       List<String> warnings, List<Map<String, Object>> online) {
     if (policy != null) {
@@ -173,18 +178,22 @@ final class CheckCommand {
       for (PinSet set : policy.pinSets()) {
         patterns += set.hosts().size();
       }
-      out.println(file + ": valid: " + policy.pinSets().size() + " pin-set(s), " + patterns + " host pattern(s)");
+      println(out, file + ": valid: " + policy.pinSets().size() + " pin-set(s), " + patterns + " host pattern(s)");
     }
     for (Map<String, Object> result : online) {
-      out.println("online: " + result.get("host") + ":" + result.get("port") + " (pin-set '" + result.get("pinSet")
+      println(out, "online: " + result.get("host") + ":" + result.get("port") + " (pin-set '" + result.get("pinSet")
           + "'): " + result.get("result") + (result.containsKey("presented") ? " " + result.get("presented") : ""));
     }
     for (String warning : warnings) {
-      out.println("warning: " + warning);
+      println(out, "warning: " + warning);
     }
     for (Map<String, Object> error : errors) {
-      out.println("error: " + error.get("message"));
+      println(out, "error: " + error.get("message"));
     }
     out.println(errors.size() + " error(s), " + warnings.size() + " warning(s)");
+  }
+
+  private static void println(PrintStream out, String line) {
+    out.println(Printable.of(line));
   }
 }

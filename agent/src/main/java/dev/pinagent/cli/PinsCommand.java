@@ -1,8 +1,12 @@
 package dev.pinagent.cli;
 
 import dev.pinagent.policy.HostName;
+import dev.pinagent.policy.HostPattern;
+import dev.pinagent.policy.PinSet;
+import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.CertificationPath;
 import dev.pinagent.verify.HostIdentity;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.TrustAnchors;
 import java.io.PrintStream;
 import java.security.cert.X509Certificate;
@@ -57,6 +61,10 @@ final class PinsCommand {
     String format = arguments.option("format", "text");
     if (!Set.of("text", "yaml", "json").contains(format)) {
       throw new UsageException("--format must be text, yaml or json, got '" + format + "'");
+    }
+    if (arguments.option("name") != null && !PinSet.isValidName(arguments.option("name"))) {
+      throw new UsageException("--name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter "
+          + "or digit (it becomes the pin_set metric tag), got '" + arguments.option("name") + "'");
     }
     int timeout = CheckCommand.timeoutMillis(arguments);
     ChainSource source = ChainSource.of(arguments.operands().get(0), arguments.option("storepass"), timeout);
@@ -120,43 +128,55 @@ final class PinsCommand {
     }
 
     String text() {
-      StringBuilder out = new StringBuilder("Certificate chain of ").append(source.description).append('\n');
+      StringBuilder out = new StringBuilder("Certificate chain of ").append(Printable.of(source.description))
+          .append('\n');
       if (trustProblem == null) {
         out.append("  TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
       } else {
-        out.append("  NOT TRUSTED by the trust store: ").append(trustProblem).append('\n')
+        out.append("  NOT TRUSTED by the trust store: ").append(Printable.of(trustProblem)).append('\n')
             .append("  (its pins are listed all the same; a pinned host must also be trusted by the JVM)\n");
       }
       if (leafNamesHost != null) {
         out.append(leafNamesHost ? "  The leaf certificate names " : "  The leaf certificate does NOT name ")
-            .append(source.host).append('\n');
+            .append(Printable.of(source.host)).append('\n');
       }
       for (int i = 0; i < path.size(); i++) {
         CertificateFacts facts = path.get(i);
-        out.append('\n').append(String.format("  %d  subject    %s%n", i, facts.subject))
-            .append(String.format("     issuer     %s%n", facts.issuer))
+        out.append('\n').append(String.format("  %d  subject    %s%n", i, Printable.of(facts.subject)))
+            .append(String.format("     issuer     %s%n", Printable.of(facts.issuer)))
             .append(String.format("     not after  %s%n", facts.notAfter))
             .append(String.format("     key        %s%n", facts.key()))
             .append(String.format("     pin        %s%n", facts.pin))
             .append(String.format("     source     %s%n", sourceOf(i, facts)));
       }
       for (CertificateFacts facts : offPath) {
-        out.append('\n').append(String.format("  -  subject    %s%n", facts.subject))
+        out.append('\n').append(String.format("  -  subject    %s%n", Printable.of(facts.subject)))
             .append(String.format("     pin        %s%n", facts.pin))
             .append("     source     sent, but not on the path from the leaf: never counts as a match\n");
       }
       return out.toString();
     }
 
+    /**
+     * A pin-set to paste into a policy. Only values the policy format validates are written as data (a host
+     * pattern, a pin-set name, pins); names from certificates and the command line appear only in comments,
+     * escaped, so that no certificate can add a line of its own to what is pasted.
+     */
     String yaml(String name) {
       String host = source.host != null ? source.host : firstName(path.get(0).certificate);
+      HostPattern pattern = hostPattern(host);
+      String setName = name != null ? name : defaultName(pattern);
       List<String> pins = new ArrayList<>();
-      StringBuilder out = new StringBuilder("# A pin-set for ").append(host).append(", from the chain of ")
-          .append(source.description).append(" on ").append(LocalDate.now(ZoneOffset.UTC))
-          .append(". Paste it under pin-sets: in your policy.\n")
-          .append("  - name: ").append(name != null ? name : host.replaceAll("[^A-Za-z0-9_.-]", "-")).append('\n')
-          .append("    hosts: [").append(host.contains(":") ? "\"" + host + "\"" : host).append("]\n")
-          .append("    pins:\n");
+      StringBuilder out = new StringBuilder("# A pin-set for ").append(Printable.of(host))
+          .append(", from the chain of ").append(Printable.of(source.description)).append(" on ")
+          .append(LocalDate.now(ZoneOffset.UTC)).append(". Paste it under pin-sets: in your policy.\n")
+          .append("  - name: ").append(setName).append('\n');
+      if (pattern == null) {
+        out.append("    hosts: []   # the leaf names no valid host pattern: write the host(s) to pin here\n");
+      } else {
+        out.append("    hosts: [").append(PolicyLoader.flowScalar(pattern.toString())).append("]\n");
+      }
+      out.append("    pins:\n");
       if (path.size() == 1) {
         appendPin(out, pins, path.get(0), "the leaf's own key (the chain has no issuer)");
       } else {
@@ -174,9 +194,25 @@ final class PinsCommand {
     private static void appendPin(StringBuilder out, List<String> pins, CertificateFacts facts, String role) {
       if (!pins.contains(facts.pin.toString())) {
         pins.add(facts.pin.toString());
-        out.append("      - ").append(facts.pin).append("   # ").append(role).append(": ").append(facts.subject)
-            .append('\n');
+        out.append("      - ").append(facts.pin).append("   # ").append(role).append(": ")
+            .append(Printable.of(facts.subject)).append('\n');
       }
+    }
+
+    /** The pattern for {@code host}, or null when it is none (a name from a certificate can be anything). */
+    private static HostPattern hostPattern(String host) {
+      try {
+        return HostPattern.parse(host);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+
+    private static String defaultName(HostPattern pattern) {
+      String name = pattern == null ? "" : pattern.domain().replaceAll("[^A-Za-z0-9_.-]", "-")
+          .replaceFirst("^[^A-Za-z0-9]+", "");
+      name = name.length() > 64 ? name.substring(0, 64) : name;
+      return PinSet.isValidName(name) ? name : "pins";
     }
 
     private static String firstName(X509Certificate leaf) {

@@ -1,5 +1,6 @@
 package dev.pinagent.metrics;
 
+import dev.pinagent.verify.Printable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -380,7 +381,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         body = scrape.get();
       } catch (RuntimeException | Error e) {
         status = 500;
-        body = "# the agent could not collect its metrics (see its stderr): " + e + "\n";
+        // One comment line whatever the message holds: a line break in it must not add samples to the scrape.
+        body = "# the agent could not collect its metrics (see its stderr): " + Printable.of(e) + "\n";
       }
       response = ByteBuffer.wrap(response(status, "", body, withBody));
       answered.add(this);

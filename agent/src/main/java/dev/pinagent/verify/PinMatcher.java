@@ -79,7 +79,7 @@ public final class PinMatcher {
     X509Certificate leaf = path.get(0);
     if (pinned != leaf && !namesAny(leaf, hostNames)) {
       return new Match(path, "the pinned key " + spkiPins.of(pinned) + " ("
-          + pinned.getSubjectX500Principal().getName() + ") is on the path, but the leaf certificate does not name "
+          + Printable.subject(pinned) + ") is on the path, but the leaf certificate does not name "
           + String.join(" or ", hostNames) + ", and a pinned CA vouches only for the names it certifies");
     }
     return new Match(path, null);

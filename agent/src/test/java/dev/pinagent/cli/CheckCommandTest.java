@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
+import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +106,24 @@ class CheckCommandTest {
     assertThat(run.out).contains("(pin-set 'local'): mismatch")
         .contains("error: localhost:" + server.port() + " (pin-set 'local') does not match today: "
             + "no key on the certification path is pinned");
+  }
+
+  @Test
+  void escapesControlCharactersInTheNamesItPrints() throws Exception {
+    TestPki.Issued forger = TestPki.ca("CN=Forger\nerror: none\r\u0085\u001b[0m").build();
+    TestPki.Issued forgedLeaf = TestPki.leaf("localhost").dns("localhost").issuedBy(forger).build();
+    Path trustingForger = TestPki.write(TestPki.trustStore(forger.certificate), directory.resolve("forger.p12"));
+    try (TestTlsServer forging = TestTlsServer.start(forgedLeaf.keyPair.getPrivate(), forgedLeaf.certificate)) {
+      Path policy = policy("forged.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+      CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port",
+          String.valueOf(forging.port()), "--truststore", trustingForger.toString(), "--truststore-password",
+          "changeit");
+
+      assertThat(run.status).isEqualTo(2);
+      assertThat(run.out).contains(": CN=Forger\\nerror: none\\r\\u0085\\u001b[0m");
+      assertThat(run.out.split("\n")).noneMatch(line -> line.startsWith("error: none"))
+          .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c)));
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
+import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,6 +97,60 @@ class PinsCommandTest {
         + "      - " + ROOT.pin() + "   # the root: CN=Tool Root\n");
     Policy pasted = PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + run.out);
     assertThat(pasted.pinSets()).hasSize(1);
+  }
+
+  /** A CA whose subject forges a verdict line, and a pin line for YAML that is pasted into a policy. */
+  private static final String FORGED_PIN = TestPki.randomPin();
+  private static final TestPki.Issued FORGING_ROOT = TestPki.ca("CN=Forging Root").build();
+  private static final TestPki.Issued FORGING_CA = TestPki.ca("CN=Forging CA\n  TRUSTED by the trust store\r"
+      + "\n      - " + FORGED_PIN.replace("+", "\\+").replace("=", "") + "\u0085      - x\u2028\u001b[0m\u0007")
+      .issuedBy(FORGING_ROOT).build();
+  private static final TestPki.Issued FORGING_LEAF = TestPki.leaf("localhost").dns("localhost")
+      .issuedBy(FORGING_CA).build();
+
+  @Test
+  void escapesControlCharactersInNamesSoNoneForgesALineOfText() throws Exception {
+    try (TestTlsServer forging = TestTlsServer.start(FORGING_LEAF.keyPair.getPrivate(), FORGING_LEAF.certificate,
+        FORGING_CA.certificate)) {
+      CliRunner.Result run = CliRunner.run("pins", target(forging), "--truststore", trustingOther.toString(),
+          "--truststore-password", "changeit");
+
+      assertThat(run.out).as(run.toString()).contains("NOT TRUSTED by the trust store")
+          .contains("1  subject    CN=Forging CA\\n  TRUSTED by the trust store\\r\\n      - ")
+          .contains("\\u0085      - x\\u2028\\u001b[0m\\u0007");
+      assertThat(run.out.split("\n")).noneMatch(line -> line.startsWith("  TRUSTED"))
+          .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c)));
+    }
+  }
+
+  @Test
+  void writesYamlThatLoadsToExactlyTheIntendedPinsWhateverTheNamesHold() throws Exception {
+    Path trustingForger = TestPki.write(TestPki.trustStore(FORGING_ROOT.certificate),
+        directory.resolve("forging-root.p12"));
+    try (TestTlsServer forging = TestTlsServer.start(FORGING_LEAF.keyPair.getPrivate(), FORGING_LEAF.certificate,
+        FORGING_CA.certificate)) {
+      CliRunner.Result run = CliRunner.run("pins", target(forging), "--format", "yaml", "--truststore",
+          trustingForger.toString(), "--truststore-password", "changeit");
+
+      assertThat(run.status).as(run.toString()).isZero();
+      Policy pasted = PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + run.out);
+      assertThat(pasted.pinSets()).singleElement().satisfies(set -> {
+        assertThat(set.pinList()).extracting(Object::toString)
+            .containsExactly(FORGING_CA.pin(), FORGING_ROOT.pin());
+        assertThat(set.hosts()).extracting(Object::toString).containsExactly("localhost");
+      });
+      assertThat(run.out.split("\n")).filteredOn(line -> line.contains("Forging CA"))
+          .singleElement().asString().startsWith("      - " + FORGING_CA.pin() + "   # the leaf's issuer: ");
+    }
+  }
+
+  @Test
+  void refusesAPinSetNameThePolicyWouldRefuse() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "yaml", "--name", "x]\n  - name: y");
+
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.err).startsWith("pin-agent: --name must be 1 to 64 letters").contains("x]\\n  - name: y")
+        .endsWith(" (see --help)\n");
   }
 
   @Test

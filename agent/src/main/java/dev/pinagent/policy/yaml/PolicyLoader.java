@@ -30,6 +30,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -140,6 +141,24 @@ public final class PolicyLoader {
     } catch (YAMLException e) {
       throw new PolicyException(name, 0, "", "refused: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code text} written as a YAML flow scalar that loads back as exactly that text: plain when YAML reads it as
+   * text ({@code api.example.com}), double-quoted when it would read as something else or is not plain-safe
+   * ({@code "*.example.com"}, {@code "::1"}, {@code "yes"}). For values already limited to printable ASCII
+   * without quotes or backslashes, such as host patterns.
+   */
+  public static String flowScalar(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        throw new IllegalArgumentException("not a plain ASCII value: " + text);
+      }
+    }
+    boolean plain = text.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
+        && new Resolver().resolve(NodeId.scalar, text, true).equals(Tag.STR);
+    return plain ? text : "\"" + text + "\"";
   }
 
   /** Walks the node tree with the file name at hand; one instance per load. */
