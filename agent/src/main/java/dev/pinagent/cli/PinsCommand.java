@@ -43,14 +43,18 @@ final class PinsCommand {
       + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
       + "  --truststore-password P  its password\n"
       + "  --timeout SECONDS        connect and handshake timeout (default 10)\n"
+      + "  --accept-untrusted       with --format yaml, exit 0 even when the trust store refuses the chain\n"
       + "\n"
-      + "exit status: 0 printed, 2 the chain could not be read (or a usage error)\n";
+      + "exit status: 0 printed; 1 with --format yaml, printed but the chain is not trusted or its leaf is out of\n"
+      + "its validity (the verdict heads the YAML; --accept-untrusted makes this 0); 2 the chain could not be\n"
+      + "read (or a usage error)\n";
 
   private PinsCommand() {}
 
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
-        Set.of("format", "name", "storepass", "truststore", "truststore-password", "timeout"), Set.of("help"));
+        Set.of("format", "name", "storepass", "truststore", "truststore-password", "timeout"),
+        Set.of("help", "accept-untrusted"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return 0;
@@ -73,6 +77,13 @@ final class PinsCommand {
     Report report = new Report(source, trustManager);
     if (format.equals("yaml")) {
       out.print(report.yaml(arguments.option("name")));
+      // The YAML is meant to be pasted into a policy, often by a script: a chain the JVM refuses must not pass
+      // for a good one.
+      if (!report.problems.isEmpty() && !arguments.flag("accept-untrusted")) {
+        err.println("pin-agent: " + Printable.of(report.problems.get(0)) + "; the pin-set is printed with the "
+            + "verdict on top; pass --accept-untrusted to exit 0 all the same");
+        return 1;
+      }
     } else if (format.equals("json")) {
       out.print(Json.write(report.json()));
     } else {
@@ -90,6 +101,10 @@ final class PinsCommand {
     final boolean anchorSupplied;
     final String trustProblem;
     final Boolean leafNamesHost;
+    /** Why the JVM refuses this chain, first the trust store's verdict; empty when it accepts it. */
+    final List<String> problems = new ArrayList<>();
+    /** Why the issuer the server sent is not on the path, or null. */
+    final String issuerNotOnPath;
 
     Report(ChainSource source, X509TrustManager trustManager) {
       this.source = source;
@@ -117,6 +132,32 @@ final class PinsCommand {
       trustProblem = problem;
       String host = source.host == null ? null : HostName.normalizeConnectionHost(source.host);
       leafNamesHost = host == null ? null : HostIdentity.names(source.chain[0], host);
+      if (trustProblem != null) {
+        problems.add("NOT TRUSTED by the trust store: " + trustProblem);
+      }
+      X509Certificate leaf = source.chain[0];
+      String leafValidity = CertificationPath.validityProblem(leaf);
+      if (leafValidity != null) {
+        problems.add("the leaf certificate " + leaf.getSubjectX500Principal().getName() + " " + leafValidity);
+      }
+      issuerNotOnPath = certificationPath.size() == 1 ? whyIssuerIsNotOnPath(leaf) : null;
+      if (issuerNotOnPath != null) {
+        problems.add(issuerNotOnPath);
+      }
+    }
+
+    /** When the path ends at the leaf: why the certificate sent as its issuer does not count, or null. */
+    private String whyIssuerIsNotOnPath(X509Certificate leaf) {
+      for (X509Certificate sent : source.chain) {
+        if (sent != leaf && sent.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+          String reason = CertificationPath.whyNotIssuer(sent, leaf);
+          if (reason != null) {
+            return "the leaf's issuer " + sent.getSubjectX500Principal().getName() + " was sent, but " + reason
+                + ", so it is not on the path";
+          }
+        }
+      }
+      return null;
     }
 
     private String sourceOf(int position, CertificateFacts facts) {
@@ -135,6 +176,11 @@ final class PinsCommand {
       } else {
         out.append("  NOT TRUSTED by the trust store: ").append(Printable.of(trustProblem)).append('\n')
             .append("  (its pins are listed all the same; a pinned host must also be trusted by the JVM)\n");
+      }
+      for (String problem : problems) {
+        if (!problem.startsWith("NOT TRUSTED")) {
+          out.append("  ").append(capitalized(Printable.of(problem))).append('\n');
+        }
       }
       if (leafNamesHost != null) {
         out.append(leafNamesHost ? "  The leaf certificate names " : "  The leaf certificate does NOT name ")
@@ -167,7 +213,20 @@ final class PinsCommand {
       HostPattern pattern = hostPattern(host);
       String setName = name != null ? name : defaultName(pattern);
       List<String> pins = new ArrayList<>();
-      StringBuilder out = new StringBuilder("# A pin-set for ").append(Printable.of(host))
+      StringBuilder out = new StringBuilder();
+      if (problems.isEmpty()) {
+        out.append("# TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
+      } else {
+        for (String problem : problems) {
+          out.append("# ").append(capitalized(Printable.of(problem))).append('\n');
+        }
+        out.append("# The JVM refuses this chain before any pin is checked: these pins will not make connections ")
+            .append("to it work.\n");
+      }
+      if (Boolean.FALSE.equals(leafNamesHost)) {
+        out.append("# The leaf certificate does NOT name ").append(Printable.of(source.host)).append('\n');
+      }
+      out.append("# A pin-set for ").append(Printable.of(host))
           .append(", from the chain of ").append(Printable.of(source.description)).append(" on ")
           .append(LocalDate.now(ZoneOffset.UTC)).append(". Paste it under pin-sets: in your policy.\n")
           .append("  - name: ").append(setName).append('\n');
@@ -178,7 +237,9 @@ final class PinsCommand {
       }
       out.append("    pins:\n");
       if (path.size() == 1) {
-        appendPin(out, pins, path.get(0), "the leaf's own key (the chain has no issuer)");
+        appendPin(out, pins, path.get(0), issuerNotOnPath != null
+            ? "the leaf's own key (its issuer is not on the path, see above)"
+            : "the leaf's own key (the chain has no issuer)");
       } else {
         appendPin(out, pins, path.get(1), "the leaf's issuer");
         X509Certificate top = path.get(path.size() - 1).certificate;
@@ -206,6 +267,10 @@ final class PinsCommand {
       } catch (IllegalArgumentException e) {
         return null;
       }
+    }
+
+    private static String capitalized(String text) {
+      return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     private static String defaultName(HostPattern pattern) {
@@ -237,6 +302,7 @@ final class PinsCommand {
       json.put("port", source.port > 0 ? source.port : null);
       json.put("trusted", trustProblem == null);
       json.put("trustProblem", trustProblem);
+      json.put("problems", problems);
       json.put("leafNamesHost", leafNamesHost);
       List<Object> certificates = new ArrayList<>();
       for (int i = 0; i < path.size(); i++) {

@@ -92,6 +92,43 @@ public final class CertificationPath {
   }
 
   /**
+   * Why {@code candidate}, which carries the name of {@code child}'s issuer, is not on the path above it, in
+   * words for an operator; {@code null} when it is. The rules of {@link #isSigner} for the leaf's issuer.
+   */
+  public static String whyNotIssuer(X509Certificate candidate, X509Certificate child) {
+    if (!candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal())) {
+      return "it does not carry the name of the certificate's issuer";
+    }
+    if (candidate.getBasicConstraints() < 0) {
+      return "it is not a CA certificate";
+    }
+    boolean[] keyUsage = candidate.getKeyUsage();
+    if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
+      return "its key usage does not allow signing certificates";
+    }
+    String validity = validityProblem(candidate);
+    if (validity != null) {
+      return validity;
+    }
+    if (!SignatureCache.none().verifies(child, candidate)) {
+      return "its key did not sign the certificate below it";
+    }
+    return null;
+  }
+
+  /** "expired on ..." or "is not valid before ..." for a certificate outside its validity now, else null. */
+  public static String validityProblem(X509Certificate certificate) {
+    try {
+      certificate.checkValidity();
+      return null;
+    } catch (java.security.cert.CertificateExpiredException e) {
+      return "expired on " + certificate.getNotAfter().toInstant();
+    } catch (java.security.cert.CertificateNotYetValidException e) {
+      return "is not valid before " + certificate.getNotBefore().toInstant();
+    }
+  }
+
+  /**
    * An expired or not yet valid CA does not link. Servers still send stale cross-certificates (an old root's
    * signature on a new root), and the path the JDK validated went around them to a current anchor.
    */

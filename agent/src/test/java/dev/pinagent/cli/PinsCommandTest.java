@@ -92,6 +92,7 @@ class PinsCommandTest {
         "--truststore-password", "changeit");
 
     assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).startsWith("# TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
     assertThat(run.out).contains("  - name: localhost\n    hosts: [localhost]\n    pins:\n"
         + "      - " + INTERMEDIATE.pin() + "   # the leaf's issuer: CN=Tool Issuing CA\n"
         + "      - " + ROOT.pin() + "   # the root: CN=Tool Root\n");
@@ -151,6 +152,63 @@ class PinsCommandTest {
     assertThat(run.status).isEqualTo(2);
     assertThat(run.err).startsWith("pin-agent: --name must be 1 to 64 letters").contains("x]\\n  - name: y")
         .endsWith(" (see --help)\n");
+  }
+
+  @Test
+  void putsTheVerdictOnTopOfTheYamlAndExitsNonZeroForAChainTheJvmRefuses() throws Exception {
+    CliRunner.Result refused = CliRunner.run("pins", target(server), "--format", "yaml", "--truststore",
+        trustingOther.toString(), "--truststore-password", "changeit");
+    CliRunner.Result accepted = CliRunner.run("pins", target(server), "--format", "yaml", "--truststore",
+        trustingOther.toString(), "--truststore-password", "changeit", "--accept-untrusted");
+
+    assertThat(refused.status).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.out).startsWith("# NOT TRUSTED by the trust store: ")
+        .contains("\n# The JVM refuses this chain before any pin is checked");
+    assertThat(refused.err).startsWith("pin-agent: NOT TRUSTED by the trust store: ")
+        .contains("pass --accept-untrusted");
+    assertThat(accepted.status).as(accepted.toString()).isZero();
+    assertThat(accepted.out).isEqualTo(refused.out);
+    assertThat(PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + accepted.out).pinSets()).hasSize(1);
+  }
+
+  @Test
+  void saysWhyAnIssuerThatWasSentIsNotOnThePathInsteadOfNoIssuer() throws Exception {
+    java.time.Instant longAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(400));
+    TestPki.Issued expired = TestPki.ca("CN=Expired Issuing CA").issuedBy(ROOT)
+        .validity(longAgo, longAgo.plus(java.time.Duration.ofDays(30))).build();
+    TestPki.Issued leaf = TestPki.leaf("localhost").dns("localhost").issuedBy(expired).build();
+    try (TestTlsServer stale = TestTlsServer.start(leaf.keyPair.getPrivate(), leaf.certificate,
+        expired.certificate)) {
+      CliRunner.Result yaml = CliRunner.run("pins", target(stale), "--format", "yaml", "--truststore",
+          trustingRoot.toString(), "--truststore-password", "changeit");
+      CliRunner.Result text = CliRunner.run("pins", target(stale), "--truststore", trustingRoot.toString(),
+          "--truststore-password", "changeit");
+
+      String why = "the leaf's issuer CN=Expired Issuing CA was sent, but expired on "
+          + expired.certificate.getNotAfter().toInstant() + ", so it is not on the path";
+      assertThat(yaml.status).as(yaml.toString()).isEqualTo(1);
+      assertThat(yaml.out).startsWith("# NOT TRUSTED by the trust store: ")
+          .contains("\n# T" + why.substring(1) + "\n")
+          .contains("# the leaf's own key (its issuer is not on the path, see above)")
+          .doesNotContain("the chain has no issuer");
+      assertThat(text.out).contains("  NOT TRUSTED by the trust store: ").contains("  T" + why.substring(1) + "\n");
+    }
+  }
+
+  @Test
+  void saysSoWhenTheLeafIsOutOfItsValidity() throws Exception {
+    java.time.Instant later = java.time.Instant.now().plus(java.time.Duration.ofDays(10));
+    TestPki.Issued early = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE)
+        .validity(later, later.plus(java.time.Duration.ofDays(30))).build();
+    try (TestTlsServer notYet = TestTlsServer.start(early.keyPair.getPrivate(), early.certificate,
+        INTERMEDIATE.certificate)) {
+      CliRunner.Result yaml = CliRunner.run("pins", target(notYet), "--format", "yaml", "--truststore",
+          trustingRoot.toString(), "--truststore-password", "changeit");
+
+      assertThat(yaml.status).as(yaml.toString()).isEqualTo(1);
+      assertThat(yaml.out).contains("\n# The leaf certificate CN=localhost is not valid before "
+          + early.certificate.getNotBefore().toInstant() + "\n");
+    }
   }
 
   @Test
