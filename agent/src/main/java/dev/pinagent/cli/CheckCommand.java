@@ -7,6 +7,7 @@ import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.CertificationPath;
 import dev.pinagent.verify.PinMatcher;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SignatureCache;
@@ -46,7 +47,8 @@ final class CheckCommand {
       + "  --timeout SECONDS        per-host connect and handshake timeout (default 10)\n"
       + "  --format text|json       text (default) or json for CI pipelines\n"
       + "\n"
-      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, or a live chain that does not match)\n";
+      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, a live chain that does not match, or\n"
+      + "a live leaf certificate that is expired or not yet valid)\n";
 
   private CheckCommand() {}
 
@@ -157,6 +159,19 @@ final class CheckCommand {
       error.put("message", host + ":" + port + " (pin-set '" + set.name() + "') does not match today: "
           + match.reason() + "; the live path is " + presented);
       errors.add(error);
+    }
+    // Pins outlive certificates: a leaf out of its validity under the pinned CA matches, yet the JVM refuses
+    // every connection to the host. That is an error however good the pins are.
+    String validity = CertificationPath.validityProblem(chain[0]);
+    if (validity != null) {
+      result.put("leafValidity", validity);
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("message", host + ":" + port + " (pin-set '" + set.name() + "'): " + (match.matched()
+          ? "the pins are fine, but the certificate is not: " : "") + "the leaf certificate "
+          + chain[0].getSubjectX500Principal().getName() + " " + validity + ", so the JVM refuses every connection "
+          + "to this host until the server has a currently valid certificate");
+      errors.add(error);
+      return result;
     }
     try {
       trustManager.checkServerTrusted(chain, "UNKNOWN");

@@ -8,9 +8,16 @@ import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
@@ -123,6 +130,37 @@ class CheckCommandTest {
       assertThat(run.out).contains(": CN=Forger\\nerror: none\\r\\u0085\\u001b[0m");
       assertThat(run.out.split("\n")).noneMatch(line -> line.startsWith("error: none"))
           .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c)));
+    }
+  }
+
+  static Stream<Arguments> leavesOutOfTheirValidity() {
+    Instant now = Instant.now();
+    return Stream.of(
+        Arguments.of("expired", now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), "expired on "),
+        Arguments.of("not yet valid", now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(60)),
+            "is not valid before "));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("leavesOutOfTheirValidity")
+  void failsForALeafOutOfItsValidityThoughThePinsMatch(String state, Instant from, Instant until, String says)
+      throws Exception {
+    TestPki.Issued leaf = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE).validity(from, until)
+        .build();
+    try (TestTlsServer stale = TestTlsServer.start(leaf.keyPair.getPrivate(), leaf.certificate,
+        INTERMEDIATE.certificate)) {
+      Path policy = policy("stale-" + state.replace(' ', '-') + ".yaml", localhostPinnedTo(INTERMEDIATE.pin(),
+          ROOT.pin()));
+      CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port",
+          String.valueOf(stale.port()), "--truststore", trustStore.toString(), "--truststore-password", "changeit");
+
+      Instant date = says.startsWith("expired") ? until : from;
+      assertThat(run.status).as(run.toString()).isEqualTo(2);
+      assertThat(run.out).contains("(pin-set 'local'): match [")
+          .contains("error: localhost:" + stale.port() + " (pin-set 'local'): the pins are fine, but the certificate "
+              + "is not: the leaf certificate CN=localhost " + says + date.truncatedTo(ChronoUnit.SECONDS)
+              + ", so the JVM refuses every connection to this host")
+          .contains("1 error(s), 0 warning(s)");
     }
   }
 
