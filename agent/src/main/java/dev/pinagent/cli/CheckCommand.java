@@ -20,12 +20,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.X509TrustManager;
 
 /**
  * {@code check <policy.yaml> [--online]}: loads a policy exactly as the agent does, prints its errors with
  * file:line and the warnings the agent prints at load; {@code --online} also connects to each exact host and
  * says whether its live chain matches the set today — the check to run before switching a set to enforce.
+ * Each host has {@code --timeout} from name lookup to the end of the handshake, {@code --parallel} hosts are
+ * checked at a time and all of them within {@code --budget}, so no server can hold a pipeline for long.
  */
 final class CheckCommand {
   static final int CLEAN = 0;
@@ -44,7 +53,9 @@ final class CheckCommand {
       + "  --port N                 the port --online connects to (default 443)\n"
       + "  --truststore FILE        trust store to find roots the servers do not send (default: the JVM's)\n"
       + "  --truststore-password P  its password\n"
-      + "  --timeout SECONDS        per-host connect and handshake timeout (default 10)\n"
+      + "  --timeout SECONDS        per host: name lookup, connect and handshake together (default 10)\n"
+      + "  --parallel N             hosts checked at the same time, 1 to 64 (default 8)\n"
+      + "  --budget SECONDS         all hosts together; those not checked by then are warned about (default 300)\n"
       + "  --format text|json       text (default) or json for CI pipelines\n"
       + "\n"
       + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, a live chain that does not match, or\n"
@@ -65,9 +76,24 @@ final class CheckCommand {
     throw new UsageException("--timeout must be a number of seconds from 1 to 600, got '" + text + "'");
   }
 
+  private static int number(Arguments arguments, String name, int fallback, int min, int max)
+      throws UsageException {
+    String text = arguments.option(name, String.valueOf(fallback));
+    try {
+      int value = Integer.parseInt(text);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new UsageException("--" + name + " must be a number from " + min + " to " + max + ", got '" + text + "'");
+  }
+
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
-        Set.of("format", "port", "truststore", "truststore-password", "timeout"), Set.of("online", "help"));
+        Set.of("format", "port", "truststore", "truststore-password", "timeout", "parallel", "budget"),
+        Set.of("online", "help"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return CLEAN;
@@ -82,6 +108,8 @@ final class CheckCommand {
     int port = arguments.option("port") == null ? ChainSource.DEFAULT_PORT
         : ChainSource.parsePort("--port", arguments.option("port"));
     int timeout = timeoutMillis(arguments);
+    int parallel = number(arguments, "parallel", 8, 1, 64);
+    long budgetMillis = number(arguments, "budget", 300, 1, 86_400) * 1000L;
     String file = arguments.operands().get(0);
 
     List<Map<String, Object>> errors = new ArrayList<>();
@@ -103,12 +131,10 @@ final class CheckCommand {
       if (arguments.flag("online")) {
         X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
             arguments.option("truststore-password"));
-        for (PinSet set : policy.pinSets()) {
-          for (HostPattern pattern : set.hosts()) {
-            if (pattern.kind() == HostPattern.Kind.EXACT) {
-              online.add(checkOnline(set, pattern.domain(), port, timeout, trustManager, warnings, errors));
-            }
-          }
+        for (HostCheck check : checkOnline(policy, port, timeout, parallel, budgetMillis, trustManager)) {
+          online.add(check.result);
+          warnings.addAll(check.warnings);
+          errors.addAll(check.errors);
         }
       }
     }
@@ -129,12 +155,82 @@ final class CheckCommand {
     return status;
   }
 
-  private static Map<String, Object> checkOnline(PinSet set, String host, int port, int timeout,
-      X509TrustManager trustManager, List<String> warnings, List<Map<String, Object>> errors) {
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("host", host);
-    result.put("port", port);
-    result.put("pinSet", set.name());
+  /** What checking one host found: its result, and the warnings and errors it adds. */
+  private static final class HostCheck {
+    final Map<String, Object> result = new LinkedHashMap<>();
+    final List<String> warnings = new ArrayList<>();
+    final List<Map<String, Object>> errors = new ArrayList<>();
+
+    HostCheck(PinSet set, String host, int port) {
+      result.put("host", host);
+      result.put("port", port);
+      result.put("pinSet", set.name());
+    }
+  }
+
+  /**
+   * Checks every exact host of every set, {@code parallel} at a time, within {@code budgetMillis} for all of
+   * them: one slow host must not hold a CI pipeline for hours. Results come in policy order whatever order the
+   * checks finish in; a host not checked when the budget runs out is a warning, like one that cannot be reached.
+   */
+  private static List<HostCheck> checkOnline(Policy policy, int port, int timeout, int parallel, long budgetMillis,
+      X509TrustManager trustManager) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+    List<PinSet> sets = new ArrayList<>();
+    List<String> hosts = new ArrayList<>();
+    for (PinSet set : policy.pinSets()) {
+      for (HostPattern pattern : set.hosts()) {
+        if (pattern.kind() == HostPattern.Kind.EXACT) {
+          sets.add(set);
+          hosts.add(pattern.domain());
+        }
+      }
+    }
+    List<HostCheck> checks = new ArrayList<>();
+    if (hosts.isEmpty()) {
+      return checks;
+    }
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, hosts.size()), runnable -> {
+      Thread thread = new Thread(runnable, "pin-agent-check-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<HostCheck>> futures = new ArrayList<>();
+      for (int i = 0; i < hosts.size(); i++) {
+        PinSet set = sets.get(i);
+        String host = hosts.get(i);
+        futures.add(pool.submit(() -> checkOnline(set, host, port, timeout, trustManager)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        long remaining = Math.max(0, deadline - System.nanoTime());
+        try {
+          checks.add(futures.get(i).get(remaining, TimeUnit.NANOSECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+          futures.get(i).cancel(true);
+          HostCheck check = new HostCheck(sets.get(i), hosts.get(i), port);
+          String why = e instanceof TimeoutException
+              ? "the --budget of " + budgetMillis / 1000 + " s for all hosts ran out first" : String.valueOf(e.getCause());
+          check.result.put("result", "unchecked");
+          check.result.put("detail", why);
+          check.warnings.add(hosts.get(i) + ":" + port + " (pin-set '" + sets.get(i).name() + "') was not checked: "
+              + why);
+          checks.add(check);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return checks;
+  }
+
+  private static HostCheck checkOnline(PinSet set, String host, int port, int timeout,
+      X509TrustManager trustManager) {
+    HostCheck check = new HostCheck(set, host, port);
+    Map<String, Object> result = check.result;
+    List<String> warnings = check.warnings;
+    List<Map<String, Object>> errors = check.errors;
     X509Certificate[] chain;
     try {
       chain = ChainSource.fromServer(host, port, timeout);
@@ -142,7 +238,7 @@ final class CheckCommand {
       result.put("result", "unreachable");
       result.put("detail", String.valueOf(e));
       warnings.add(host + ":" + port + " (pin-set '" + set.name() + "') could not be checked: " + e);
-      return result;
+      return check;
     }
     PinMatcher.Match match = new PinMatcher(new SpkiPins(64), new SignatureCache(64)).match(chain, set,
         List.of(HostName.normalizeConnectionHost(host)), trustManager);
@@ -171,7 +267,7 @@ final class CheckCommand {
           + chain[0].getSubjectX500Principal().getName() + " " + validity + ", so the JVM refuses every connection "
           + "to this host until the server has a currently valid certificate");
       errors.add(error);
-      return result;
+      return check;
     }
     try {
       trustManager.checkServerTrusted(chain, "UNKNOWN");
@@ -179,7 +275,7 @@ final class CheckCommand {
       warnings.add(host + ":" + port + " is not trusted by the trust store, so the JVM refuses it before any pin "
           + "check: " + e.getMessage());
     }
-    return result;
+    return check;
   }
 
   /**

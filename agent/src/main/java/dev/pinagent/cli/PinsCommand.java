@@ -42,7 +42,7 @@ final class PinsCommand {
       + "  --storepass PASSWORD     password of a key store target\n"
       + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
       + "  --truststore-password P  its password\n"
-      + "  --timeout SECONDS        connect and handshake timeout (default 10)\n"
+      + "  --timeout SECONDS        name lookup, connect and handshake together (default 10)\n"
       + "  --accept-untrusted       with --format yaml, exit 0 even when the trust store refuses the chain\n"
       + "\n"
       + "exit status: 0 printed; 1 with --format yaml, printed but the chain is not trusted or its leaf is out of\n"

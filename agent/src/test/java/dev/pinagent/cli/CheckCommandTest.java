@@ -1,7 +1,9 @@
 package dev.pinagent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.pinagent.testing.DripServer;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
 import dev.pinagent.verify.Printable;
@@ -172,6 +174,61 @@ class CheckCommandTest {
     assertThat(run.status).isEqualTo(1);
     assertThat(run.out).contains("(pin-set 'local'): unreachable").contains("warning: localhost:1 (pin-set 'local') "
         + "could not be checked");
+  }
+
+  /** localhost and 127.0.0.1: two hosts, both reaching a server on 127.0.0.1. */
+  private static Path twoHostsPinned(String name) throws Exception {
+    return policy(name, "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost, 127.0.0.1]\n    pins: ["
+        + INTERMEDIATE.pin() + ", " + ROOT.pin() + "]\n");
+  }
+
+  @Test
+  void boundsEachHostByItsTimeoutWhenAServerDripsItsHandshake() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      Path policy = twoHostsPinned("drip.yaml");
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          policy.toString(), "--online", "--port", String.valueOf(drip.port()), "--timeout", "2"));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(run.out).contains("warning: localhost:" + drip.port() + " (pin-set 'local') could not be checked: "
+          + "java.net.SocketTimeoutException: localhost:" + drip.port() + " did not complete the TLS handshake "
+          + "within 2 s").contains("warning: 127.0.0.1:" + drip.port() + " (pin-set 'local') could not be checked");
+      assertThat(millis).as("milliseconds for two hosts checked side by side").isLessThan(3_900);
+      assertThat(drip.mostHeldAtOnce()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void checksNoMoreHostsAtOnceThanAskedFor() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          twoHostsPinned("drip-one.yaml").toString(), "--online", "--port", String.valueOf(drip.port()),
+          "--timeout", "1", "--parallel", "1"));
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(drip.mostHeldAtOnce()).isEqualTo(1);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds, one host after the other")
+          .isGreaterThanOrEqualTo(2_000);
+    }
+  }
+
+  @Test
+  void stopsWhenItsBudgetForAllHostsRunsOut() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          twoHostsPinned("drip-budget.yaml").toString(), "--online", "--port", String.valueOf(drip.port()),
+          "--timeout", "30", "--budget", "1", "--format", "json"));
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(run.out).contains("\"result\": \"unchecked\"")
+          .contains("localhost:" + drip.port() + " (pin-set 'local') was not checked: the --budget of 1 s for all "
+              + "hosts ran out first");
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(3_000);
+    }
   }
 
   @Test

@@ -1,15 +1,18 @@
 package dev.pinagent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.testing.DripServer;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
 import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -253,6 +256,21 @@ class PinsCommandTest {
     assertThat(garbage.status).isEqualTo(2);
     assertThat(garbage.err).contains("is not a PEM or DER certificate file");
     assertThat(badPort.err).contains("the port must be a number from 1 to 65535");
+  }
+
+  @Test
+  void givesUpOnAServerThatDripsItsHandshakeWhenItsTimeoutEnds() {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20),
+          () -> CliRunner.run("pins", "127.0.0.1:" + drip.port(), "--timeout", "2"));
+
+      assertThat(run.status).isEqualTo(2);
+      assertThat(run.err).isEqualTo("pin-agent: pins failed: java.net.SocketTimeoutException: 127.0.0.1:"
+          + drip.port() + " did not complete the TLS handshake within 2 s (--timeout bounds name lookup, connect "
+          + "and handshake together)\n");
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(3_500);
+    }
   }
 
   @Test
