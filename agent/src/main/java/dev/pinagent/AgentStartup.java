@@ -24,6 +24,9 @@ final class AgentStartup {
   /** Distinct host values kept in the violations metric before the rest are counted as {@code other}. */
   static final int MAX_VIOLATION_HOSTS = 100;
 
+  /** Lint warnings of one kind printed in full at start; the rest are counted in one line. */
+  static final int WARNINGS_PER_KIND = 10;
+
   /** Certificates whose SPKI pin is remembered. */
   static final int SPKI_CACHE_SIZE = 4096;
 
@@ -68,7 +71,8 @@ final class AgentStartup {
     String file = Printable.of(options.policy());
     System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + file
         + " (default mode " + policy.defaultMode().id() + ")");
-    for (String warning : PolicyLint.warnings(policy, System.currentTimeMillis())) {
+    for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
+        WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
       System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
     }
     if (options.metricsPort() != null) {

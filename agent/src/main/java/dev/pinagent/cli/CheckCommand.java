@@ -41,6 +41,9 @@ final class CheckCommand {
   static final int WARNINGS = 1;
   static final int ERRORS = 2;
 
+  /** Lint warnings of one kind printed in full without --all; the rest are counted in one line. */
+  static final int WARNINGS_PER_KIND = 10;
+
   static final String USAGE = "usage: java -jar pin-agent.jar check <policy.yaml> [options]\n"
       + "\n"
       + "Loads the policy exactly as the agent would and reports errors (file:line: path: problem) and warnings:\n"
@@ -56,7 +59,8 @@ final class CheckCommand {
       + "  --timeout SECONDS        per host: name lookup, connect and handshake together (default 10)\n"
       + "  --parallel N             hosts checked at the same time, 1 to 64 (default 8)\n"
       + "  --budget SECONDS         all hosts together; those not checked by then are warned about (default 300)\n"
-      + "  --format text|json       text (default) or json for CI pipelines\n"
+      + "  --format text|json       text (default) or json for CI pipelines (json lists every warning)\n"
+      + "  --all                    print every warning; by default the first 10 of each kind, then a count\n"
       + "\n"
       + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, a live chain that does not match, or\n"
       + "a live leaf certificate that is expired or not yet valid)\n";
@@ -93,7 +97,7 @@ final class CheckCommand {
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
         Set.of("format", "port", "truststore", "truststore-password", "timeout", "parallel", "budget"),
-        Set.of("online", "help"));
+        Set.of("online", "help", "all"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return CLEAN;
@@ -114,6 +118,7 @@ final class CheckCommand {
 
     List<Map<String, Object>> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
+    List<PolicyLint.Warning> lint = new ArrayList<>();
     List<Map<String, Object>> online = new ArrayList<>();
     Policy policy = null;
     try {
@@ -127,7 +132,10 @@ final class CheckCommand {
       errors.add(error);
     }
     if (policy != null) {
-      warnings.addAll(PolicyLint.warnings(policy, System.currentTimeMillis()));
+      lint = PolicyLint.lint(policy, System.currentTimeMillis());
+      for (PolicyLint.Warning warning : lint) {
+        warnings.add(warning.message());
+      }
       if (arguments.flag("online")) {
         X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
             arguments.option("truststore-password"));
@@ -150,7 +158,10 @@ final class CheckCommand {
       json.put("exitCode", status);
       out.print(Json.write(json));
     } else {
-      printText(out, file, policy, errors, warnings, online);
+      List<String> shown = new ArrayList<>(arguments.flag("all") ? warnings.subList(0, lint.size())
+          : PolicyLint.summarized(lint, WARNINGS_PER_KIND, "run again with --all to see them all"));
+      shown.addAll(warnings.subList(lint.size(), warnings.size()));
+      printText(out, file, policy, errors, shown, warnings.size(), online);
     }
     return status;
   }
@@ -283,7 +294,7 @@ final class CheckCommand {
    * servers' messages and policy values, none of which may start a line of its own.
    */
   private static void printText(PrintStream out, String file, Policy policy, List<Map<String, Object>> errors,
-      List<String> warnings, List<Map<String, Object>> online) {
+      List<String> warnings, int warningCount, List<Map<String, Object>> online) {
     if (policy != null) {
       int patterns = 0;
       for (PinSet set : policy.pinSets()) {
@@ -301,7 +312,7 @@ final class CheckCommand {
     for (Map<String, Object> error : errors) {
       println(out, "error: " + error.get("message"));
     }
-    out.println(errors.size() + " error(s), " + warnings.size() + " warning(s)");
+    out.println(errors.size() + " error(s), " + warningCount + " warning(s)");
   }
 
   private static void println(PrintStream out, String line) {

@@ -80,6 +80,28 @@ class CheckCommandTest {
   }
 
   @Test
+  void printsTheFirstTenWarningsOfEachKindThenACountUnlessAskedForAll() throws Exception {
+    StringBuilder yaml = new StringBuilder("version: 1\npin-sets:\n");
+    for (int i = 0; i < 12; i++) {
+      yaml.append("  - name: s").append(i).append("\n    hosts: [s").append(i).append(".example.com]\n    pins: [")
+          .append(ROOT.pin()).append("]\n");
+    }
+    Path policy = policy("many.yaml", yaml.toString());
+
+    CliRunner.Result summary = CliRunner.run("check", policy.toString());
+    CliRunner.Result all = CliRunner.run("check", policy.toString(), "--all");
+    CliRunner.Result json = CliRunner.run("check", policy.toString(), "--format", "json");
+
+    assertThat(summary.status).isEqualTo(1);
+    assertThat(summary.out.split("\n")).filteredOn(line -> line.startsWith("warning: pin-set")).hasSize(10);
+    assertThat(summary.out).contains("\nwarning: ... and 2 more enforced sets with a single pin (run again with --all "
+        + "to see them all)\n0 error(s), 12 warning(s)\n");
+    assertThat(all.out.split("\n")).filteredOn(line -> line.startsWith("warning: pin-set")).hasSize(12);
+    assertThat(all.out).doesNotContain("more enforced sets").endsWith("0 error(s), 12 warning(s)\n");
+    assertThat(json.out.split("\n")).filteredOn(line -> line.contains("is enforced with a single pin")).hasSize(12);
+  }
+
+  @Test
   void exitsTwoWithFileAndLineForAnInvalidPolicy() throws Exception {
     Path broken = policy("broken.yaml", "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost]\n"
         + "    pin: [" + ROOT.pin() + "]\n");
