@@ -323,7 +323,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         if (selected.isValid() && selected.isWritable() && state == State.WRITING) {
           write();
         }
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // A runtime exception here (a key cancelled underneath) ends this connection, never the endpoint.
         close();
       }
     }
