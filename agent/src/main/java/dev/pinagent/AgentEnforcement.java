@@ -3,6 +3,7 @@ package dev.pinagent;
 import dev.pinagent.bridge.PinEnforcement;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.Printable;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Set;
@@ -64,7 +65,7 @@ final class AgentEnforcement implements PinEnforcement {
     try {
       counters.recordAgentError(stage);
       if (reportedStages.add(stage)) {
-        log.accept("[pin-agent] ERROR: " + stage + " failed; " + consequence(stage) + ": " + error);
+        log.accept("[pin-agent] ERROR: " + stage + " failed; " + consequence(stage) + ": " + Printable.of(error));
       }
     } catch (Throwable ignored) {
       // Reporting must never throw into the host application.

@@ -10,6 +10,7 @@ import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
@@ -24,6 +25,9 @@ import java.util.Map;
 final class AgentStartup {
   /** Distinct host values kept in the violations metric before the rest are counted as {@code other}. */
   static final int MAX_VIOLATION_HOSTS = 100;
+
+  /** Lint warnings of one kind printed in full at start; the rest are counted in one line. */
+  static final int WARNINGS_PER_KIND = 10;
 
   /** Certificates whose SPKI pin is remembered. */
   static final int SPKI_CACHE_SIZE = 4096;
@@ -84,10 +88,12 @@ final class AgentStartup {
     refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
     HookInstaller.install(instrumentation, enforcement);
 
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + options.policy()
+    String file = Printable.of(options.policy());
+    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + file
         + " (default mode " + policy.defaultMode().id() + ")");
-    for (String warning : PolicyLint.warnings(policy, System.currentTimeMillis())) {
-      System.err.println("[pin-agent] WARNING: " + options.policy() + ": " + warning);
+    for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
+        WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
+      System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
     }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,

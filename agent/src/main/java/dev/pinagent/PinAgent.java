@@ -1,5 +1,6 @@
 package dev.pinagent;
 
+import dev.pinagent.verify.Printable;
 import java.lang.instrument.Instrumentation;
 
 /**
@@ -21,7 +22,7 @@ public final class PinAgent {
     try {
       AgentStartup.start(agentArgs, instrumentation, true);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] FATAL: " + e.getMessage());
+      System.err.println("[pin-agent] FATAL: " + Printable.of(e.getMessage()));
       if (!(e instanceof AgentStartup.AlreadyAttachedException)) {
         // Not for an agent given twice: its line says what to do, and pinning is not what has to go.
         System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
@@ -29,7 +30,7 @@ public final class PinAgent {
       }
       System.exit(EXIT_INVALID_CONFIGURATION);
     } catch (Throwable e) {
-      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + e);
+      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + Printable.of(e));
       e.printStackTrace();
     }
   }
@@ -38,7 +39,7 @@ public final class PinAgent {
     try {
       AgentStartup.start(agentArgs, instrumentation, false);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] ERROR: not attached: " + e.getMessage());
+      System.err.println("[pin-agent] ERROR: not attached: " + Printable.of(e.getMessage()));
       throw new IllegalArgumentException(e.getMessage(), e);
     }
   }

@@ -1,6 +1,7 @@
 package dev.pinagent.cli;
 
 import dev.pinagent.policy.Pin;
+import dev.pinagent.verify.Printable;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
@@ -8,7 +9,11 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What an operator needs to know of one certificate to choose a pin. */
+/**
+ * What an operator needs to know of one certificate to choose a pin. {@link #subject} and {@link #issuer} are as
+ * the certificate has them, for JSON (whose encoder escapes them); text and YAML print them through
+ * {@link Printable}.
+ */
 final class CertificateFacts {
   final X509Certificate certificate;
   final String subject;

@@ -3,6 +3,7 @@ package dev.pinagent.cli;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -12,6 +13,11 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -66,27 +72,99 @@ final class ChainSource {
     return new ChainSource(host + ":" + port, host, port, fromServer(host, port, timeoutMillis));
   }
 
-  /** Captures the chain of {@code host:port} without judging it. */
+  /**
+   * Captures the chain of {@code host:port} without judging it, within {@code timeoutMillis} from start to
+   * finish: name lookup, connect and handshake together. A socket timeout alone bounds each read, and a server
+   * that sends one byte every half second would hold the handshake for hours; so the capture runs on a daemon
+   * thread, and when the deadline passes its socket is closed and the caller is told, whatever the thread is
+   * waiting for.
+   */
   static X509Certificate[] fromServer(String host, int port, int timeoutMillis) throws Exception {
-    Capturing capturing = new Capturing();
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, new TrustManager[] {capturing}, null);
-    try (Socket plain = new Socket()) {
-      plain.connect(new InetSocketAddress(host, port), timeoutMillis);
-      plain.setSoTimeout(timeoutMillis);
-      try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, false)) {
-        if (host.indexOf('.') > 0 && !Character.isDigit(host.charAt(host.length() - 1)) && host.indexOf(':') < 0) {
-          SSLParameters parameters = socket.getSSLParameters();
-          parameters.setServerNames(Collections.singletonList(new SNIHostName(host)));
-          socket.setSSLParameters(parameters);
-        }
-        socket.startHandshake();
+    Capture capture = new Capture(host, port, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    FutureTask<X509Certificate[]> task = new FutureTask<>(capture);
+    Thread thread = new Thread(task, "pin-agent-capture " + host + ":" + port);
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return task.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      capture.abort();
+      throw new SocketTimeoutException(host + ":" + port + " did not complete the TLS handshake within "
+          + seconds(timeoutMillis) + " (--timeout bounds name lookup, connect and handshake together)");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception) {
+        throw (Exception) e.getCause();
+      }
+      throw e;
+    } finally {
+      if (!task.isDone()) {
+        capture.abort();
       }
     }
-    if (capturing.chain == null) {
-      throw new IllegalStateException(host + ":" + port + " sent no certificate");
+  }
+
+  private static String seconds(long millis) {
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+  }
+
+  /** One capture, abortable from another thread by closing its socket. */
+  private static final class Capture implements Callable<X509Certificate[]> {
+    private final String host;
+    private final int port;
+    private final long deadline;
+    private volatile Socket socket;
+    private volatile boolean aborted;
+
+    Capture(String host, int port, long deadline) {
+      this.host = host;
+      this.port = port;
+      this.deadline = deadline;
     }
-    return capturing.chain;
+
+    @Override
+    public X509Certificate[] call() throws Exception {
+      Capturing capturing = new Capturing();
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {capturing}, null);
+      try (Socket plain = new Socket()) {
+        socket = plain;
+        if (aborted) {
+          throw new SocketTimeoutException("aborted");
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        plain.connect(address, remainingMillis());
+        plain.setSoTimeout(remainingMillis());
+        try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, false)) {
+          if (host.indexOf('.') > 0 && !Character.isDigit(host.charAt(host.length() - 1)) && host.indexOf(':') < 0) {
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setServerNames(Collections.singletonList(new SNIHostName(host)));
+            tls.setSSLParameters(parameters);
+          }
+          tls.startHandshake();
+        }
+      }
+      if (capturing.chain == null) {
+        throw new IllegalStateException(host + ":" + port + " sent no certificate");
+      }
+      return capturing.chain;
+    }
+
+    /** At least 1: a socket timeout of 0 would mean none. */
+    private int remainingMillis() {
+      return (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
+    void abort() {
+      aborted = true;
+      Socket open = socket;
+      if (open != null) {
+        try {
+          open.close();
+        } catch (java.io.IOException e) {
+          // Closed either way.
+        }
+      }
+    }
   }
 
   /** Parses a TCP port; {@code what} names the argument in the error, e.g. {@code 'host:x'} or {@code --port}. */

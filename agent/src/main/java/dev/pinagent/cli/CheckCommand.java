@@ -7,7 +7,9 @@ import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.CertificationPath;
 import dev.pinagent.verify.PinMatcher;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.SpkiPins;
 import java.io.PrintStream;
@@ -18,17 +20,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.X509TrustManager;
 
 /**
  * {@code check <policy.yaml> [--online]}: loads a policy exactly as the agent does, prints its errors with
  * file:line and the warnings the agent prints at load; {@code --online} also connects to each exact host and
  * says whether its live chain matches the set today — the check to run before switching a set to enforce.
+ * Each host has {@code --timeout} from name lookup to the end of the handshake, {@code --parallel} hosts are
+ * checked at a time and all of them within {@code --budget}, so no server can hold a pipeline for long.
  */
 final class CheckCommand {
   static final int CLEAN = 0;
   static final int WARNINGS = 1;
   static final int ERRORS = 2;
+
+  /** Lint warnings of one kind printed in full without --all; the rest are counted in one line. */
+  static final int WARNINGS_PER_KIND = 10;
 
   static final String USAGE = "usage: java -jar pin-agent.jar check <policy.yaml> [options]\n"
       + "\n"
@@ -42,10 +56,14 @@ final class CheckCommand {
       + "  --port N                 the port --online connects to (default 443)\n"
       + "  --truststore FILE        trust store to find roots the servers do not send (default: the JVM's)\n"
       + "  --truststore-password P  its password\n"
-      + "  --timeout SECONDS        per-host connect and handshake timeout (default 10)\n"
-      + "  --format text|json       text (default) or json for CI pipelines\n"
+      + "  --timeout SECONDS        per host: name lookup, connect and handshake together (default 10)\n"
+      + "  --parallel N             hosts checked at the same time, 1 to 64 (default 8)\n"
+      + "  --budget SECONDS         all hosts together; those not checked by then are warned about (default 300)\n"
+      + "  --format text|json       text (default) or json for CI pipelines (json lists every warning)\n"
+      + "  --all                    print every warning; by default the first 10 of each kind, then a count\n"
       + "\n"
-      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, or a live chain that does not match)\n";
+      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, a live chain that does not match, or\n"
+      + "a live leaf certificate that is expired or not yet valid)\n";
 
   private CheckCommand() {}
 
@@ -62,9 +80,24 @@ final class CheckCommand {
     throw new UsageException("--timeout must be a number of seconds from 1 to 600, got '" + text + "'");
   }
 
+  private static int number(Arguments arguments, String name, int fallback, int min, int max)
+      throws UsageException {
+    String text = arguments.option(name, String.valueOf(fallback));
+    try {
+      int value = Integer.parseInt(text);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new UsageException("--" + name + " must be a number from " + min + " to " + max + ", got '" + text + "'");
+  }
+
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
-        Set.of("format", "port", "truststore", "truststore-password", "timeout"), Set.of("online", "help"));
+        Set.of("format", "port", "truststore", "truststore-password", "timeout", "parallel", "budget"),
+        Set.of("online", "help", "all"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return CLEAN;
@@ -79,10 +112,13 @@ final class CheckCommand {
     int port = arguments.option("port") == null ? ChainSource.DEFAULT_PORT
         : ChainSource.parsePort("--port", arguments.option("port"));
     int timeout = timeoutMillis(arguments);
+    int parallel = number(arguments, "parallel", 8, 1, 64);
+    long budgetMillis = number(arguments, "budget", 300, 1, 86_400) * 1000L;
     String file = arguments.operands().get(0);
 
     List<Map<String, Object>> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
+    List<PolicyLint.Warning> lint = new ArrayList<>();
     List<Map<String, Object>> online = new ArrayList<>();
     Policy policy = null;
     try {
@@ -96,16 +132,17 @@ final class CheckCommand {
       errors.add(error);
     }
     if (policy != null) {
-      warnings.addAll(PolicyLint.warnings(policy, System.currentTimeMillis()));
+      lint = PolicyLint.lint(policy, System.currentTimeMillis());
+      for (PolicyLint.Warning warning : lint) {
+        warnings.add(warning.message());
+      }
       if (arguments.flag("online")) {
         X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
             arguments.option("truststore-password"));
-        for (PinSet set : policy.pinSets()) {
-          for (HostPattern pattern : set.hosts()) {
-            if (pattern.kind() == HostPattern.Kind.EXACT) {
-              online.add(checkOnline(set, pattern.domain(), port, timeout, trustManager, warnings, errors));
-            }
-          }
+        for (HostCheck check : checkOnline(policy, port, timeout, parallel, budgetMillis, trustManager)) {
+          online.add(check.result);
+          warnings.addAll(check.warnings);
+          errors.addAll(check.errors);
         }
       }
     }
@@ -121,17 +158,90 @@ final class CheckCommand {
       json.put("exitCode", status);
       out.print(Json.write(json));
     } else {
-      printText(out, file, policy, errors, warnings, online);
+      List<String> shown = new ArrayList<>(arguments.flag("all") ? warnings.subList(0, lint.size())
+          : PolicyLint.summarized(lint, WARNINGS_PER_KIND, "run again with --all to see them all"));
+      shown.addAll(warnings.subList(lint.size(), warnings.size()));
+      printText(out, file, policy, errors, shown, warnings.size(), online);
     }
     return status;
   }
 
-  private static Map<String, Object> checkOnline(PinSet set, String host, int port, int timeout,
-      X509TrustManager trustManager, List<String> warnings, List<Map<String, Object>> errors) {
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("host", host);
-    result.put("port", port);
-    result.put("pinSet", set.name());
+  /** What checking one host found: its result, and the warnings and errors it adds. */
+  private static final class HostCheck {
+    final Map<String, Object> result = new LinkedHashMap<>();
+    final List<String> warnings = new ArrayList<>();
+    final List<Map<String, Object>> errors = new ArrayList<>();
+
+    HostCheck(PinSet set, String host, int port) {
+      result.put("host", host);
+      result.put("port", port);
+      result.put("pinSet", set.name());
+    }
+  }
+
+  /**
+   * Checks every exact host of every set, {@code parallel} at a time, within {@code budgetMillis} for all of
+   * them: one slow host must not hold a CI pipeline for hours. Results come in policy order whatever order the
+   * checks finish in; a host not checked when the budget runs out is a warning, like one that cannot be reached.
+   */
+  private static List<HostCheck> checkOnline(Policy policy, int port, int timeout, int parallel, long budgetMillis,
+      X509TrustManager trustManager) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+    List<PinSet> sets = new ArrayList<>();
+    List<String> hosts = new ArrayList<>();
+    for (PinSet set : policy.pinSets()) {
+      for (HostPattern pattern : set.hosts()) {
+        if (pattern.kind() == HostPattern.Kind.EXACT) {
+          sets.add(set);
+          hosts.add(pattern.domain());
+        }
+      }
+    }
+    List<HostCheck> checks = new ArrayList<>();
+    if (hosts.isEmpty()) {
+      return checks;
+    }
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, hosts.size()), runnable -> {
+      Thread thread = new Thread(runnable, "pin-agent-check-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<HostCheck>> futures = new ArrayList<>();
+      for (int i = 0; i < hosts.size(); i++) {
+        PinSet set = sets.get(i);
+        String host = hosts.get(i);
+        futures.add(pool.submit(() -> checkOnline(set, host, port, timeout, trustManager)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        long remaining = Math.max(0, deadline - System.nanoTime());
+        try {
+          checks.add(futures.get(i).get(remaining, TimeUnit.NANOSECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+          futures.get(i).cancel(true);
+          HostCheck check = new HostCheck(sets.get(i), hosts.get(i), port);
+          String why = e instanceof TimeoutException
+              ? "the --budget of " + budgetMillis / 1000 + " s for all hosts ran out first" : String.valueOf(e.getCause());
+          check.result.put("result", "unchecked");
+          check.result.put("detail", why);
+          check.warnings.add(hosts.get(i) + ":" + port + " (pin-set '" + sets.get(i).name() + "') was not checked: "
+              + why);
+          checks.add(check);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return checks;
+  }
+
+  private static HostCheck checkOnline(PinSet set, String host, int port, int timeout,
+      X509TrustManager trustManager) {
+    HostCheck check = new HostCheck(set, host, port);
+    Map<String, Object> result = check.result;
+    List<String> warnings = check.warnings;
+    List<Map<String, Object>> errors = check.errors;
     X509Certificate[] chain;
     try {
       chain = ChainSource.fromServer(host, port, timeout);
@@ -139,7 +249,7 @@ final class CheckCommand {
       result.put("result", "unreachable");
       result.put("detail", String.valueOf(e));
       warnings.add(host + ":" + port + " (pin-set '" + set.name() + "') could not be checked: " + e);
-      return result;
+      return check;
     }
     PinMatcher.Match match = new PinMatcher(new SpkiPins(64), new SignatureCache(64)).match(chain, set,
         List.of(HostName.normalizeConnectionHost(host)), trustManager);
@@ -157,34 +267,55 @@ final class CheckCommand {
           + match.reason() + "; the live path is " + presented);
       errors.add(error);
     }
+    // Pins outlive certificates: a leaf out of its validity under the pinned CA matches, yet the JVM refuses
+    // every connection to the host. That is an error however good the pins are.
+    String validity = CertificationPath.validityProblem(chain[0]);
+    if (validity != null) {
+      result.put("leafValidity", validity);
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("message", host + ":" + port + " (pin-set '" + set.name() + "'): " + (match.matched()
+          ? "the pins are fine, but the certificate is not: " : "") + "the leaf certificate "
+          + chain[0].getSubjectX500Principal().getName() + " " + validity + ", so the JVM refuses every connection "
+          + "to this host until the server has a currently valid certificate");
+      errors.add(error);
+      return check;
+    }
     try {
       trustManager.checkServerTrusted(chain, "UNKNOWN");
     } catch (Exception e) {
       warnings.add(host + ":" + port + " is not trusted by the trust store, so the JVM refuses it before any pin "
           + "check: " + e.getMessage());
     }
-    return result;
+    return check;
   }
 
+  /**
+   * One line per finding. Each is escaped as a whole ({@link Printable}): findings quote certificate names,
+   * servers' messages and policy values, none of which may start a line of its own.
+   */
   private static void printText(PrintStream out, String file, Policy policy, List<Map<String, Object>> errors,
-      List<String> warnings, List<Map<String, Object>> online) {
+      List<String> warnings, int warningCount, List<Map<String, Object>> online) {
     if (policy != null) {
       int patterns = 0;
       for (PinSet set : policy.pinSets()) {
         patterns += set.hosts().size();
       }
-      out.println(file + ": valid: " + policy.pinSets().size() + " pin-set(s), " + patterns + " host pattern(s)");
+      println(out, file + ": valid: " + policy.pinSets().size() + " pin-set(s), " + patterns + " host pattern(s)");
     }
     for (Map<String, Object> result : online) {
-      out.println("online: " + result.get("host") + ":" + result.get("port") + " (pin-set '" + result.get("pinSet")
+      println(out, "online: " + result.get("host") + ":" + result.get("port") + " (pin-set '" + result.get("pinSet")
           + "'): " + result.get("result") + (result.containsKey("presented") ? " " + result.get("presented") : ""));
     }
     for (String warning : warnings) {
-      out.println("warning: " + warning);
+      println(out, "warning: " + warning);
     }
     for (Map<String, Object> error : errors) {
-      out.println("error: " + error.get("message"));
+      println(out, "error: " + error.get("message"));
     }
-    out.println(errors.size() + " error(s), " + warnings.size() + " warning(s)");
+    out.println(errors.size() + " error(s), " + warningCount + " warning(s)");
+  }
+
+  private static void println(PrintStream out, String line) {
+    out.println(Printable.of(line));
   }
 }

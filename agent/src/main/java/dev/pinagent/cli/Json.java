@@ -1,5 +1,6 @@
 package dev.pinagent.cli;
 
+import dev.pinagent.verify.Printable;
 import java.util.List;
 import java.util.Map;
 
@@ -73,7 +74,9 @@ final class Json {
           out.append("\\t");
           break;
         default:
-          if (c < 0x20) {
+          // Beyond what JSON requires: C1 controls, line separators and bidirectional controls too, so that
+          // output shown raw (a CI log) still cannot break or reorder a line.
+          if (Printable.needsEscape(c)) {
             out.append(String.format("\\u%04x", (int) c));
           } else {
             out.append(c);

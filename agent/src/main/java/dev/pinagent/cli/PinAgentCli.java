@@ -1,5 +1,6 @@
 package dev.pinagent.cli;
 
+import dev.pinagent.verify.Printable;
 import java.io.PrintStream;
 
 /**
@@ -42,10 +43,10 @@ public final class PinAgentCli {
           throw new UsageException("unknown command '" + args[0] + "'; the commands are pins and check");
       }
     } catch (UsageException e) {
-      err.println("pin-agent: " + e.getMessage() + " (see --help)");
+      err.println("pin-agent: " + Printable.of(e.getMessage()) + " (see --help)");
       return CheckCommand.ERRORS;
     } catch (Exception e) {
-      err.println("pin-agent: " + args[0] + " failed: " + e);
+      err.println("pin-agent: " + Printable.of(args[0]) + " failed: " + Printable.of(e));
       return CheckCommand.ERRORS;
     }
   }

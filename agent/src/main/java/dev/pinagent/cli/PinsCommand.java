@@ -1,8 +1,12 @@
 package dev.pinagent.cli;
 
 import dev.pinagent.policy.HostName;
+import dev.pinagent.policy.HostPattern;
+import dev.pinagent.policy.PinSet;
+import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.CertificationPath;
 import dev.pinagent.verify.HostIdentity;
+import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.TrustAnchors;
 import java.io.PrintStream;
@@ -39,15 +43,19 @@ final class PinsCommand {
       + "  --storepass PASSWORD     password of a key store target\n"
       + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
       + "  --truststore-password P  its password\n"
-      + "  --timeout SECONDS        connect and handshake timeout (default 10)\n"
+      + "  --timeout SECONDS        name lookup, connect and handshake together (default 10)\n"
+      + "  --accept-untrusted       with --format yaml, exit 0 even when the trust store refuses the chain\n"
       + "\n"
-      + "exit status: 0 printed, 2 the chain could not be read (or a usage error)\n";
+      + "exit status: 0 printed; 1 with --format yaml, printed but the chain is not trusted or its leaf is out of\n"
+      + "its validity (the verdict heads the YAML; --accept-untrusted makes this 0); 2 the chain could not be\n"
+      + "read (or a usage error)\n";
 
   private PinsCommand() {}
 
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
-        Set.of("format", "name", "storepass", "truststore", "truststore-password", "timeout"), Set.of("help"));
+        Set.of("format", "name", "storepass", "truststore", "truststore-password", "timeout"),
+        Set.of("help", "accept-untrusted"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return 0;
@@ -59,6 +67,10 @@ final class PinsCommand {
     if (!Set.of("text", "yaml", "json").contains(format)) {
       throw new UsageException("--format must be text, yaml or json, got '" + format + "'");
     }
+    if (arguments.option("name") != null && !PinSet.isValidName(arguments.option("name"))) {
+      throw new UsageException("--name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter "
+          + "or digit (it becomes the pin_set metric tag), got '" + arguments.option("name") + "'");
+    }
     int timeout = CheckCommand.timeoutMillis(arguments);
     ChainSource source = ChainSource.of(arguments.operands().get(0), arguments.option("storepass"), timeout);
     X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
@@ -66,6 +78,13 @@ final class PinsCommand {
     Report report = new Report(source, trustManager);
     if (format.equals("yaml")) {
       out.print(report.yaml(arguments.option("name")));
+      // The YAML is meant to be pasted into a policy, often by a script: a chain the JVM refuses must not pass
+      // for a good one.
+      if (!report.problems.isEmpty() && !arguments.flag("accept-untrusted")) {
+        err.println("pin-agent: " + Printable.of(report.problems.get(0)) + "; the pin-set is printed with the "
+            + "verdict on top; pass --accept-untrusted to exit 0 all the same");
+        return 1;
+      }
     } else if (format.equals("json")) {
       out.print(Json.write(report.json()));
     } else {
@@ -83,6 +102,10 @@ final class PinsCommand {
     final boolean anchorSupplied;
     final String trustProblem;
     final Boolean leafNamesHost;
+    /** Why the JVM refuses this chain, first the trust store's verdict; empty when it accepts it. */
+    final List<String> problems = new ArrayList<>();
+    /** Why the issuer the server sent is not on the path, or null. */
+    final String issuerNotOnPath;
 
     Report(ChainSource source, X509TrustManager trustManager) {
       this.source = source;
@@ -109,6 +132,32 @@ final class PinsCommand {
       trustProblem = problem;
       String host = source.host == null ? null : HostName.normalizeConnectionHost(source.host);
       leafNamesHost = host == null ? null : HostIdentity.names(source.chain[0], host);
+      if (trustProblem != null) {
+        problems.add("NOT TRUSTED by the trust store: " + trustProblem);
+      }
+      X509Certificate leaf = source.chain[0];
+      String leafValidity = CertificationPath.validityProblem(leaf);
+      if (leafValidity != null) {
+        problems.add("the leaf certificate " + leaf.getSubjectX500Principal().getName() + " " + leafValidity);
+      }
+      issuerNotOnPath = certificationPath.size() == 1 ? whyIssuerIsNotOnPath(leaf) : null;
+      if (issuerNotOnPath != null) {
+        problems.add(issuerNotOnPath);
+      }
+    }
+
+    /** When the path ends at the leaf: why the certificate sent as its issuer does not count, or null. */
+    private String whyIssuerIsNotOnPath(X509Certificate leaf) {
+      for (X509Certificate sent : source.chain) {
+        if (sent != leaf && sent.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+          String reason = CertificationPath.whyNotIssuer(sent, leaf);
+          if (reason != null) {
+            return "the leaf's issuer " + sent.getSubjectX500Principal().getName() + " was sent, but " + reason
+                + ", so it is not on the path";
+          }
+        }
+      }
+      return null;
     }
 
     private String sourceOf(int position, CertificateFacts facts) {
@@ -120,45 +169,77 @@ final class PinsCommand {
     }
 
     String text() {
-      StringBuilder out = new StringBuilder("Certificate chain of ").append(source.description).append('\n');
+      StringBuilder out = new StringBuilder("Certificate chain of ").append(Printable.of(source.description))
+          .append('\n');
       if (trustProblem == null) {
         out.append("  TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
       } else {
-        out.append("  NOT TRUSTED by the trust store: ").append(trustProblem).append('\n')
+        out.append("  NOT TRUSTED by the trust store: ").append(Printable.of(trustProblem)).append('\n')
             .append("  (its pins are listed all the same; a pinned host must also be trusted by the JVM)\n");
+      }
+      for (String problem : problems) {
+        if (!problem.startsWith("NOT TRUSTED")) {
+          out.append("  ").append(capitalized(Printable.of(problem))).append('\n');
+        }
       }
       if (leafNamesHost != null) {
         out.append(leafNamesHost ? "  The leaf certificate names " : "  The leaf certificate does NOT name ")
-            .append(source.host).append('\n');
+            .append(Printable.of(source.host)).append('\n');
       }
       for (int i = 0; i < path.size(); i++) {
         CertificateFacts facts = path.get(i);
-        out.append('\n').append(String.format("  %d  subject    %s%n", i, facts.subject))
-            .append(String.format("     issuer     %s%n", facts.issuer))
+        out.append('\n').append(String.format("  %d  subject    %s%n", i, Printable.of(facts.subject)))
+            .append(String.format("     issuer     %s%n", Printable.of(facts.issuer)))
             .append(String.format("     not after  %s%n", facts.notAfter))
             .append(String.format("     key        %s%n", facts.key()))
             .append(String.format("     pin        %s%n", facts.pin))
             .append(String.format("     source     %s%n", sourceOf(i, facts)));
       }
       for (CertificateFacts facts : offPath) {
-        out.append('\n').append(String.format("  -  subject    %s%n", facts.subject))
+        out.append('\n').append(String.format("  -  subject    %s%n", Printable.of(facts.subject)))
             .append(String.format("     pin        %s%n", facts.pin))
             .append("     source     sent, but not on the path from the leaf: never counts as a match\n");
       }
       return out.toString();
     }
 
+    /**
+     * A pin-set to paste into a policy. Only values the policy format validates are written as data (a host
+     * pattern, a pin-set name, pins); names from certificates and the command line appear only in comments,
+     * escaped, so that no certificate can add a line of its own to what is pasted.
+     */
     String yaml(String name) {
       String host = source.host != null ? source.host : firstName(path.get(0).certificate);
+      HostPattern pattern = hostPattern(host);
+      String setName = name != null ? name : defaultName(pattern);
       List<String> pins = new ArrayList<>();
-      StringBuilder out = new StringBuilder("# A pin-set for ").append(host).append(", from the chain of ")
-          .append(source.description).append(" on ").append(LocalDate.now(ZoneOffset.UTC))
-          .append(". Paste it under pin-sets: in your policy.\n")
-          .append("  - name: ").append(name != null ? name : host.replaceAll("[^A-Za-z0-9_.-]", "-")).append('\n')
-          .append("    hosts: [").append(host.contains(":") ? "\"" + host + "\"" : host).append("]\n")
-          .append("    pins:\n");
+      StringBuilder out = new StringBuilder();
+      if (problems.isEmpty()) {
+        out.append("# TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
+      } else {
+        for (String problem : problems) {
+          out.append("# ").append(capitalized(Printable.of(problem))).append('\n');
+        }
+        out.append("# The JVM refuses this chain before any pin is checked: these pins will not make connections ")
+            .append("to it work.\n");
+      }
+      if (Boolean.FALSE.equals(leafNamesHost)) {
+        out.append("# The leaf certificate does NOT name ").append(Printable.of(source.host)).append('\n');
+      }
+      out.append("# A pin-set for ").append(Printable.of(host))
+          .append(", from the chain of ").append(Printable.of(source.description)).append(" on ")
+          .append(LocalDate.now(ZoneOffset.UTC)).append(". Paste it under pin-sets: in your policy.\n")
+          .append("  - name: ").append(setName).append('\n');
+      if (pattern == null) {
+        out.append("    hosts: []   # the leaf names no valid host pattern: write the host(s) to pin here\n");
+      } else {
+        out.append("    hosts: [").append(PolicyLoader.flowScalar(pattern.toString())).append("]\n");
+      }
+      out.append("    pins:\n");
       if (path.size() == 1) {
-        appendPin(out, pins, path.get(0), "the leaf's own key (the chain has no issuer)");
+        appendPin(out, pins, path.get(0), issuerNotOnPath != null
+            ? "the leaf's own key (its issuer is not on the path, see above)"
+            : "the leaf's own key (the chain has no issuer)");
       } else {
         appendPin(out, pins, path.get(1), "the leaf's issuer");
         X509Certificate top = path.get(path.size() - 1).certificate;
@@ -174,9 +255,29 @@ final class PinsCommand {
     private static void appendPin(StringBuilder out, List<String> pins, CertificateFacts facts, String role) {
       if (!pins.contains(facts.pin.toString())) {
         pins.add(facts.pin.toString());
-        out.append("      - ").append(facts.pin).append("   # ").append(role).append(": ").append(facts.subject)
-            .append('\n');
+        out.append("      - ").append(facts.pin).append("   # ").append(role).append(": ")
+            .append(Printable.of(facts.subject)).append('\n');
       }
+    }
+
+    /** The pattern for {@code host}, or null when it is none (a name from a certificate can be anything). */
+    private static HostPattern hostPattern(String host) {
+      try {
+        return HostPattern.parse(host);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+
+    private static String capitalized(String text) {
+      return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    private static String defaultName(HostPattern pattern) {
+      String name = pattern == null ? "" : pattern.domain().replaceAll("[^A-Za-z0-9_.-]", "-")
+          .replaceFirst("^[^A-Za-z0-9]+", "");
+      name = name.length() > 64 ? name.substring(0, 64) : name;
+      return PinSet.isValidName(name) ? name : "pins";
     }
 
     private static String firstName(X509Certificate leaf) {
@@ -201,6 +302,7 @@ final class PinsCommand {
       json.put("port", source.port > 0 ? source.port : null);
       json.put("trusted", trustProblem == null);
       json.put("trustProblem", trustProblem);
+      json.put("problems", problems);
       json.put("leafNamesHost", leafNamesHost);
       List<Object> certificates = new ArrayList<>();
       for (int i = 0; i < path.size(); i++) {

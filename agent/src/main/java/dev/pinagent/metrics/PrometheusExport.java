@@ -13,8 +13,8 @@ import java.util.function.Supplier;
  * <p>Both wait as long as they can, because nothing pinned needs them (the meters read counters that count
  * from the first handshake) and Micrometer's start-up was most of the agent's. The port is bound on a daemon
  * thread right away, so a port already in use is reported at start-up; Micrometer starts on the first scrape,
- * which therefore takes a few hundred milliseconds longer than the rest. The JDK's HTTP server threads inherit
- * daemon status from the thread that starts them, so they never keep the host JVM alive.
+ * which therefore takes a few hundred milliseconds longer than the rest. Every thread of the endpoint is a
+ * daemon, so none keeps the host JVM alive.
  *
  * <p>Only this class names Micrometer on the agent's start-up path, so a service without the endpoint never
  * loads it.
@@ -41,7 +41,7 @@ public final class PrometheusExport implements Supplier<String> {
     PrometheusExport export = new PrometheusExport(counters, System::currentTimeMillis, onFailure);
     Thread starter = new Thread(() -> {
       try {
-        MetricsEndpoint endpoint = MetricsEndpoint.start(host, port, export);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(host, port, export, onFailure);
         // At exit the JVM waits up to 300 ms for every thread blocked in native code, as the endpoint's
         // selector thread is; closing the endpoint first spares the host that wait.
         Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "pin-agent-metrics-stop"));

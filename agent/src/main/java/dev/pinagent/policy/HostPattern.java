@@ -72,6 +72,14 @@ public final class HostPattern {
     return new HostPattern(kind, domain);
   }
 
+  /**
+   * A pattern from parts already normalized and validated, such as those of another pattern: for the lint, which
+   * probes the policy's patterns by host suffix.
+   */
+  static HostPattern of(Kind kind, String normalizedDomain) {
+    return new HostPattern(kind, normalizedDomain);
+  }
+
   private static String expected() {
     return "expected a host ('api.example.com'), '*.example.com', '**.example.com' or an IP literal";
   }

@@ -73,6 +73,11 @@ public final class PinSet {
     return unique;
   }
 
+  /** Whether {@code name} may name a pin-set: 1 to 64 letters, digits, '_', '.' or '-', starting with one of the first two. */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
   public String name() {
     return name;
   }

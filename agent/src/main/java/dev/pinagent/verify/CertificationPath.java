@@ -77,6 +77,43 @@ public final class CertificationPath {
     return anchorSent;
   }
 
+  /**
+   * Why {@code candidate}, which carries the name of {@code child}'s issuer, is not on the path above it, in
+   * words for an operator; {@code null} when it is. The rules of {@link #isSigner} for the leaf's issuer.
+   */
+  public static String whyNotIssuer(X509Certificate candidate, X509Certificate child) {
+    if (!candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal())) {
+      return "it does not carry the name of the certificate's issuer";
+    }
+    if (candidate.getBasicConstraints() < 0) {
+      return "it is not a CA certificate";
+    }
+    boolean[] keyUsage = candidate.getKeyUsage();
+    if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
+      return "its key usage does not allow signing certificates";
+    }
+    String validity = validityProblem(candidate);
+    if (validity != null) {
+      return validity;
+    }
+    if (!SignatureCache.none().verifies(child, candidate)) {
+      return "its key did not sign the certificate below it";
+    }
+    return null;
+  }
+
+  /** "expired on ..." or "is not valid before ..." for a certificate outside its validity now, else null. */
+  public static String validityProblem(X509Certificate certificate) {
+    try {
+      certificate.checkValidity();
+      return null;
+    } catch (java.security.cert.CertificateExpiredException e) {
+      return "expired on " + certificate.getNotAfter().toInstant();
+    } catch (java.security.cert.CertificateNotYetValidException e) {
+      return "is not valid before " + certificate.getNotBefore().toInstant();
+    }
+  }
+
   /** The whole path, leaf first, the anchor last. */
   public List<X509Certificate> withAnchor() {
     List<X509Certificate> all = new ArrayList<>(certificates.size() + 1);
@@ -107,7 +144,7 @@ public final class CertificationPath {
     } catch (CertPathValidatorException e) {
       int index = e.getIndex();
       return (index >= 0 && index < certificates.size()
-          ? "at " + certificates.get(index).getSubjectX500Principal().getName() + ": " : "") + e.getMessage();
+          ? "at " + Printable.subject(certificates.get(index)) + ": " : "") + Printable.of(e.getMessage());
     } catch (GeneralSecurityException e) {
       return e.toString();
     }
@@ -119,7 +156,7 @@ public final class CertificationPath {
    * is a CA the server merely claims, so what PKIX would check of an intermediate is checked here.
    */
   private String sentAnchorProblem() {
-    String name = anchor.getSubjectX500Principal().getName();
+    String name = Printable.subject(anchor);
     int pathLength = anchor.getBasicConstraints();
     if (pathLength < 0) {
       return name + " is not a CA certificate";
@@ -154,13 +191,13 @@ public final class CertificationPath {
     try {
       selector.setNameConstraints(derValueOf(nameConstraints));
     } catch (IOException | IllegalArgumentException e) {
-      return anchor.getSubjectX500Principal().getName() + " has unreadable name constraints: " + e;
+      return Printable.subject(anchor) + " has unreadable name constraints: " + e;
     }
     for (int i = 0; i < certificates.size(); i++) {
       X509Certificate certificate = certificates.get(i);
       if ((i == 0 || !isSelfIssued(certificate)) && !selector.match(certificate)) {
-        return "the name constraints of " + anchor.getSubjectX500Principal().getName() + " do not permit "
-            + certificate.getSubjectX500Principal().getName();
+        return "the name constraints of " + Printable.subject(anchor) + " do not permit "
+            + Printable.subject(certificate);
       }
     }
     return null;
@@ -203,7 +240,7 @@ public final class CertificationPath {
   public String toString() {
     StringBuilder text = new StringBuilder();
     for (X509Certificate certificate : withAnchor()) {
-      text.append(text.length() == 0 ? "" : " <- ").append(certificate.getSubjectX500Principal().getName());
+      text.append(text.length() == 0 ? "" : " <- ").append(Printable.subject(certificate));
     }
     return text.toString();
   }

@@ -136,7 +136,7 @@ public final class PinMatcher {
   }
 
   private String describe(X509Certificate certificate) {
-    return spkiPins.of(certificate) + " (" + certificate.getSubjectX500Principal().getName() + ")";
+    return spkiPins.of(certificate) + " (" + Printable.subject(certificate) + ")";
   }
 
   private boolean isPinned(X509Certificate certificate, PinSet set) {

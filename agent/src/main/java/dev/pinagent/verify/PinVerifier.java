@@ -192,10 +192,10 @@ public final class PinVerifier {
       record(set, CheckResult.ERROR);
       boolean blocked = set.mode() == Mode.ENFORCE;
       log.accept("[pin-agent] pin check error: host=" + host + " port=" + port + " pin_set=" + set.name()
-          + " action=" + (blocked ? "blocked" : "allowed") + " error=" + e);
+          + " action=" + (blocked ? "blocked" : "allowed") + " error=" + Printable.of(e));
       if (blocked) {
         throw new CertificateException("Certificate pinning check failed for " + host + " (pin-set '"
-            + set.name() + "'): " + e, e);
+            + set.name() + "'): " + Printable.of(e), e);
       }
       return CheckResult.ERROR;
     }
@@ -244,7 +244,7 @@ public final class PinVerifier {
   }
 
   private static String subject(X509Certificate certificate) {
-    return certificate.getSubjectX500Principal().getName();
+    return Printable.subject(certificate);
   }
 
   private CheckResult record(PinSet set, CheckResult result) {

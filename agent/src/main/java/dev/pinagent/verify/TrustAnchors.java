@@ -58,7 +58,7 @@ public final class TrustAnchors {
         }
       } catch (Exception e) {
         System.err.println("[pin-agent] WARNING: cannot read the JVM's default trust store; "
-            + "checks through trust-all managers will see only the certificates the server sends: " + e);
+            + "checks through trust-all managers will see only the certificates the server sends: " + Printable.of(e));
       }
       return new X509Certificate[0];
     }

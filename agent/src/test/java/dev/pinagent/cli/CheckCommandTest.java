@@ -1,15 +1,25 @@
 package dev.pinagent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.pinagent.testing.DripServer;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
+import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
@@ -70,6 +80,28 @@ class CheckCommandTest {
   }
 
   @Test
+  void printsTheFirstTenWarningsOfEachKindThenACountUnlessAskedForAll() throws Exception {
+    StringBuilder yaml = new StringBuilder("version: 1\npin-sets:\n");
+    for (int i = 0; i < 12; i++) {
+      yaml.append("  - name: s").append(i).append("\n    hosts: [s").append(i).append(".example.com]\n    pins: [")
+          .append(ROOT.pin()).append("]\n");
+    }
+    Path policy = policy("many.yaml", yaml.toString());
+
+    CliRunner.Result summary = CliRunner.run("check", policy.toString());
+    CliRunner.Result all = CliRunner.run("check", policy.toString(), "--all");
+    CliRunner.Result json = CliRunner.run("check", policy.toString(), "--format", "json");
+
+    assertThat(summary.status).isEqualTo(1);
+    assertThat(summary.out.split("\n")).filteredOn(line -> line.startsWith("warning: pin-set")).hasSize(10);
+    assertThat(summary.out).contains("\nwarning: ... and 2 more enforced sets with a single pin (run again with --all "
+        + "to see them all)\n0 error(s), 12 warning(s)\n");
+    assertThat(all.out.split("\n")).filteredOn(line -> line.startsWith("warning: pin-set")).hasSize(12);
+    assertThat(all.out).doesNotContain("more enforced sets").endsWith("0 error(s), 12 warning(s)\n");
+    assertThat(json.out.split("\n")).filteredOn(line -> line.contains("is enforced with a single pin")).hasSize(12);
+  }
+
+  @Test
   void exitsTwoWithFileAndLineForAnInvalidPolicy() throws Exception {
     Path broken = policy("broken.yaml", "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost]\n"
         + "    pin: [" + ROOT.pin() + "]\n");
@@ -121,6 +153,55 @@ class CheckCommandTest {
   }
 
   @Test
+  void escapesControlCharactersInTheNamesItPrints() throws Exception {
+    TestPki.Issued forger = TestPki.ca("CN=Forger\nerror: none\r\u0085\u001b[0m").build();
+    TestPki.Issued forgedLeaf = TestPki.leaf("localhost").dns("localhost").issuedBy(forger).build();
+    Path trustingForger = TestPki.write(TestPki.trustStore(forger.certificate), directory.resolve("forger.p12"));
+    try (TestTlsServer forging = TestTlsServer.start(forgedLeaf.keyPair.getPrivate(), forgedLeaf.certificate)) {
+      Path policy = policy("forged.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+      CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port",
+          String.valueOf(forging.port()), "--truststore", trustingForger.toString(), "--truststore-password",
+          "changeit");
+
+      assertThat(run.status).isEqualTo(2);
+      assertThat(run.out).contains(": CN=Forger\\nerror: none\\r\\u0085\\u001b[0m");
+      assertThat(run.out.split("\n")).noneMatch(line -> line.startsWith("error: none"))
+          .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c)));
+    }
+  }
+
+  static Stream<Arguments> leavesOutOfTheirValidity() {
+    Instant now = Instant.now();
+    return Stream.of(
+        Arguments.of("expired", now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), "expired on "),
+        Arguments.of("not yet valid", now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(60)),
+            "is not valid before "));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("leavesOutOfTheirValidity")
+  void failsForALeafOutOfItsValidityThoughThePinsMatch(String state, Instant from, Instant until, String says)
+      throws Exception {
+    TestPki.Issued leaf = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE).validity(from, until)
+        .build();
+    try (TestTlsServer stale = TestTlsServer.start(leaf.keyPair.getPrivate(), leaf.certificate,
+        INTERMEDIATE.certificate)) {
+      Path policy = policy("stale-" + state.replace(' ', '-') + ".yaml", localhostPinnedTo(INTERMEDIATE.pin(),
+          ROOT.pin()));
+      CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port",
+          String.valueOf(stale.port()), "--truststore", trustStore.toString(), "--truststore-password", "changeit");
+
+      Instant date = says.startsWith("expired") ? until : from;
+      assertThat(run.status).as(run.toString()).isEqualTo(2);
+      assertThat(run.out).contains("(pin-set 'local'): match [")
+          .contains("error: localhost:" + stale.port() + " (pin-set 'local'): the pins are fine, but the certificate "
+              + "is not: the leaf certificate CN=localhost " + says + date.truncatedTo(ChronoUnit.SECONDS)
+              + ", so the JVM refuses every connection to this host")
+          .contains("1 error(s), 0 warning(s)");
+    }
+  }
+
+  @Test
   void warnsWhenAHostCannotBeReached() throws Exception {
     Path policy = policy("unreachable.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
     CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--port", "1", "--timeout", "2");
@@ -128,6 +209,61 @@ class CheckCommandTest {
     assertThat(run.status).isEqualTo(1);
     assertThat(run.out).contains("(pin-set 'local'): unreachable").contains("warning: localhost:1 (pin-set 'local') "
         + "could not be checked");
+  }
+
+  /** localhost and 127.0.0.1: two hosts, both reaching a server on 127.0.0.1. */
+  private static Path twoHostsPinned(String name) throws Exception {
+    return policy(name, "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost, 127.0.0.1]\n    pins: ["
+        + INTERMEDIATE.pin() + ", " + ROOT.pin() + "]\n");
+  }
+
+  @Test
+  void boundsEachHostByItsTimeoutWhenAServerDripsItsHandshake() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      Path policy = twoHostsPinned("drip.yaml");
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          policy.toString(), "--online", "--port", String.valueOf(drip.port()), "--timeout", "2"));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(run.out).contains("warning: localhost:" + drip.port() + " (pin-set 'local') could not be checked: "
+          + "java.net.SocketTimeoutException: localhost:" + drip.port() + " did not complete the TLS handshake "
+          + "within 2 s").contains("warning: 127.0.0.1:" + drip.port() + " (pin-set 'local') could not be checked");
+      assertThat(millis).as("milliseconds for two hosts checked side by side").isLessThan(3_900);
+      assertThat(drip.mostHeldAtOnce()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void checksNoMoreHostsAtOnceThanAskedFor() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          twoHostsPinned("drip-one.yaml").toString(), "--online", "--port", String.valueOf(drip.port()),
+          "--timeout", "1", "--parallel", "1"));
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(drip.mostHeldAtOnce()).isEqualTo(1);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds, one host after the other")
+          .isGreaterThanOrEqualTo(2_000);
+    }
+  }
+
+  @Test
+  void stopsWhenItsBudgetForAllHostsRunsOut() throws Exception {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRunner.run("check",
+          twoHostsPinned("drip-budget.yaml").toString(), "--online", "--port", String.valueOf(drip.port()),
+          "--timeout", "30", "--budget", "1", "--format", "json"));
+
+      assertThat(run.status).as(run.toString()).isEqualTo(1);
+      assertThat(run.out).contains("\"result\": \"unchecked\"")
+          .contains("localhost:" + drip.port() + " (pin-set 'local') was not checked: the --budget of 1 s for all "
+              + "hosts ran out first");
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(3_000);
+    }
   }
 
   @Test

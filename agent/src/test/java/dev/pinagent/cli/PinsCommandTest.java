@@ -1,14 +1,18 @@
 package dev.pinagent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.testing.DripServer;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
+import dev.pinagent.verify.Printable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,11 +95,123 @@ class PinsCommandTest {
         "--truststore-password", "changeit");
 
     assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).startsWith("# TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
     assertThat(run.out).contains("  - name: localhost\n    hosts: [localhost]\n    pins:\n"
         + "      - " + INTERMEDIATE.pin() + "   # the leaf's issuer: CN=Tool Issuing CA\n"
         + "      - " + ROOT.pin() + "   # the root: CN=Tool Root\n");
     Policy pasted = PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + run.out);
     assertThat(pasted.pinSets()).hasSize(1);
+  }
+
+  /** A CA whose subject forges a verdict line, and a pin line for YAML that is pasted into a policy. */
+  private static final String FORGED_PIN = TestPki.randomPin();
+  private static final TestPki.Issued FORGING_ROOT = TestPki.ca("CN=Forging Root").build();
+  private static final TestPki.Issued FORGING_CA = TestPki.ca("CN=Forging CA\n  TRUSTED by the trust store\r"
+      + "\n      - " + FORGED_PIN.replace("+", "\\+").replace("=", "") + "\u0085      - x\u2028\u001b[0m\u0007")
+      .issuedBy(FORGING_ROOT).build();
+  private static final TestPki.Issued FORGING_LEAF = TestPki.leaf("localhost").dns("localhost")
+      .issuedBy(FORGING_CA).build();
+
+  @Test
+  void escapesControlCharactersInNamesSoNoneForgesALineOfText() throws Exception {
+    try (TestTlsServer forging = TestTlsServer.start(FORGING_LEAF.keyPair.getPrivate(), FORGING_LEAF.certificate,
+        FORGING_CA.certificate)) {
+      CliRunner.Result run = CliRunner.run("pins", target(forging), "--truststore", trustingOther.toString(),
+          "--truststore-password", "changeit");
+
+      assertThat(run.out).as(run.toString()).contains("NOT TRUSTED by the trust store")
+          .contains("1  subject    CN=Forging CA\\n  TRUSTED by the trust store\\r\\n      - ")
+          .contains("\\u0085      - x\\u2028\\u001b[0m\\u0007");
+      assertThat(run.out.split("\n")).noneMatch(line -> line.startsWith("  TRUSTED"))
+          .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c)));
+    }
+  }
+
+  @Test
+  void writesYamlThatLoadsToExactlyTheIntendedPinsWhateverTheNamesHold() throws Exception {
+    Path trustingForger = TestPki.write(TestPki.trustStore(FORGING_ROOT.certificate),
+        directory.resolve("forging-root.p12"));
+    try (TestTlsServer forging = TestTlsServer.start(FORGING_LEAF.keyPair.getPrivate(), FORGING_LEAF.certificate,
+        FORGING_CA.certificate)) {
+      CliRunner.Result run = CliRunner.run("pins", target(forging), "--format", "yaml", "--truststore",
+          trustingForger.toString(), "--truststore-password", "changeit");
+
+      assertThat(run.status).as(run.toString()).isZero();
+      Policy pasted = PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + run.out);
+      assertThat(pasted.pinSets()).singleElement().satisfies(set -> {
+        assertThat(set.pinList()).extracting(Object::toString)
+            .containsExactly(FORGING_CA.pin(), FORGING_ROOT.pin());
+        assertThat(set.hosts()).extracting(Object::toString).containsExactly("localhost");
+      });
+      assertThat(run.out.split("\n")).filteredOn(line -> line.contains("Forging CA"))
+          .singleElement().asString().startsWith("      - " + FORGING_CA.pin() + "   # the leaf's issuer: ");
+    }
+  }
+
+  @Test
+  void refusesAPinSetNameThePolicyWouldRefuse() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "yaml", "--name", "x]\n  - name: y");
+
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.err).startsWith("pin-agent: --name must be 1 to 64 letters").contains("x]\\n  - name: y")
+        .endsWith(" (see --help)\n");
+  }
+
+  @Test
+  void putsTheVerdictOnTopOfTheYamlAndExitsNonZeroForAChainTheJvmRefuses() throws Exception {
+    CliRunner.Result refused = CliRunner.run("pins", target(server), "--format", "yaml", "--truststore",
+        trustingOther.toString(), "--truststore-password", "changeit");
+    CliRunner.Result accepted = CliRunner.run("pins", target(server), "--format", "yaml", "--truststore",
+        trustingOther.toString(), "--truststore-password", "changeit", "--accept-untrusted");
+
+    assertThat(refused.status).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.out).startsWith("# NOT TRUSTED by the trust store: ")
+        .contains("\n# The JVM refuses this chain before any pin is checked");
+    assertThat(refused.err).startsWith("pin-agent: NOT TRUSTED by the trust store: ")
+        .contains("pass --accept-untrusted");
+    assertThat(accepted.status).as(accepted.toString()).isZero();
+    assertThat(accepted.out).isEqualTo(refused.out);
+    assertThat(PolicyLoader.parse("pasted.yaml", "version: 1\npin-sets:\n" + accepted.out).pinSets()).hasSize(1);
+  }
+
+  @Test
+  void saysWhyAnIssuerThatWasSentIsNotOnThePathInsteadOfNoIssuer() throws Exception {
+    java.time.Instant longAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(400));
+    TestPki.Issued expired = TestPki.ca("CN=Expired Issuing CA").issuedBy(ROOT)
+        .validity(longAgo, longAgo.plus(java.time.Duration.ofDays(30))).build();
+    TestPki.Issued leaf = TestPki.leaf("localhost").dns("localhost").issuedBy(expired).build();
+    try (TestTlsServer stale = TestTlsServer.start(leaf.keyPair.getPrivate(), leaf.certificate,
+        expired.certificate)) {
+      CliRunner.Result yaml = CliRunner.run("pins", target(stale), "--format", "yaml", "--truststore",
+          trustingRoot.toString(), "--truststore-password", "changeit");
+      CliRunner.Result text = CliRunner.run("pins", target(stale), "--truststore", trustingRoot.toString(),
+          "--truststore-password", "changeit");
+
+      String why = "the leaf's issuer CN=Expired Issuing CA was sent, but expired on "
+          + expired.certificate.getNotAfter().toInstant() + ", so it is not on the path";
+      assertThat(yaml.status).as(yaml.toString()).isEqualTo(1);
+      assertThat(yaml.out).startsWith("# NOT TRUSTED by the trust store: ")
+          .contains("\n# T" + why.substring(1) + "\n")
+          .contains("# the leaf's own key (its issuer is not on the path, see above)")
+          .doesNotContain("the chain has no issuer");
+      assertThat(text.out).contains("  NOT TRUSTED by the trust store: ").contains("  T" + why.substring(1) + "\n");
+    }
+  }
+
+  @Test
+  void saysSoWhenTheLeafIsOutOfItsValidity() throws Exception {
+    java.time.Instant later = java.time.Instant.now().plus(java.time.Duration.ofDays(10));
+    TestPki.Issued early = TestPki.leaf("localhost").dns("localhost").issuedBy(INTERMEDIATE)
+        .validity(later, later.plus(java.time.Duration.ofDays(30))).build();
+    try (TestTlsServer notYet = TestTlsServer.start(early.keyPair.getPrivate(), early.certificate,
+        INTERMEDIATE.certificate)) {
+      CliRunner.Result yaml = CliRunner.run("pins", target(notYet), "--format", "yaml", "--truststore",
+          trustingRoot.toString(), "--truststore-password", "changeit");
+
+      assertThat(yaml.status).as(yaml.toString()).isEqualTo(1);
+      assertThat(yaml.out).contains("\n# The leaf certificate CN=localhost is not valid before "
+          + early.certificate.getNotBefore().toInstant() + "\n");
+    }
   }
 
   @Test
@@ -140,6 +256,21 @@ class PinsCommandTest {
     assertThat(garbage.status).isEqualTo(2);
     assertThat(garbage.err).contains("is not a PEM or DER certificate file");
     assertThat(badPort.err).contains("the port must be a number from 1 to 65535");
+  }
+
+  @Test
+  void givesUpOnAServerThatDripsItsHandshakeWhenItsTimeoutEnds() {
+    try (DripServer drip = DripServer.start()) {
+      long start = System.nanoTime();
+      CliRunner.Result run = assertTimeoutPreemptively(Duration.ofSeconds(20),
+          () -> CliRunner.run("pins", "127.0.0.1:" + drip.port(), "--timeout", "2"));
+
+      assertThat(run.status).isEqualTo(2);
+      assertThat(run.err).isEqualTo("pin-agent: pins failed: java.net.SocketTimeoutException: 127.0.0.1:"
+          + drip.port() + " did not complete the TLS handshake within 2 s (--timeout bounds name lookup, connect "
+          + "and handshake together)\n");
+      assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(3_500);
+    }
   }
 
   @Test

@@ -113,6 +113,22 @@ class PinVerifierTest {
   }
 
   @Test
+  void escapesControlCharactersOfCertificateNamesInTheFailureAndTheLog() {
+    Issued forger = TestPki.ca("CN=Evil\n[pin-agent] all fine\r\u0085\u001b[0m").build();
+    Issued forgedLeaf = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(forger).build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(forgedLeaf.certificate), "api.example.com", 443,
+        trustManager(forger.certificate)))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("\n    " + forger.pin() + ": CN=Evil\\n[pin-agent] all fine\\r\\u0085\\u001b[0m\n")
+        .satisfies(e -> assertThat(e.getMessage().split("\n"))
+            .noneMatch(line -> line.startsWith("[pin-agent]"))
+            .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c))));
+    assertThat(log).singleElement().asString().doesNotContain("\n");
+  }
+
+  @Test
   void neverCountsAPinnedCertificateAppendedToAForgedChain() {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin(), root.pin()));
     X509TrustManager trustAll = trustManager();

@@ -175,6 +175,34 @@ class StartupIT extends LabTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
+  void summarizesTensOfThousandsOfOverlapWarningsInElevenLines(Path javaHome) {
+    StringBuilder yaml = new StringBuilder("version: 1\npin-sets:\n  - name: one\n    hosts:\n      - localhost\n");
+    for (int i = 0; i < 25_000; i++) {
+      yaml.append("      - h").append(i).append(".ex.com\n");
+    }
+    yaml.append("    pins: [").append(lab.goodIntermediate.pin()).append(", ").append(lab.goodRoot.pin())
+        .append("]\n  - name: two\n    hosts:\n");
+    for (int i = 0; i < 24_999; i++) {
+      yaml.append("      - g").append(i).append(".other.com\n");
+    }
+    yaml.append("      - \"**.ex.com\"\n    pins: [").append(lab.goodIntermediate.pin()).append(", ")
+        .append(lab.goodRoot.pin()).append("]\n");
+    Path policy = lab.policy(yaml.toString());
+
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + policy)
+        .main(HttpsProbe.class, "jdk-default", lab.good.url("localhost"))
+        .run();
+
+    assertThat(result.resultFor(lab.good.url("localhost"))).as(result.toString()).startsWith("OK");
+    assertThat(result.stderr.split("\n")).filteredOn(line -> line.startsWith("[pin-agent] WARNING: "))
+        .hasSize(11)
+        .endsWith("[pin-agent] WARNING: " + policy + ": ... and 24990 more overlaps (run java -jar pin-agent.jar "
+            + "check " + policy + " --all to see them all)");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
   void printsNoUnsafeOrOtherWarningsAtStartup(Path javaHome) {
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce"))

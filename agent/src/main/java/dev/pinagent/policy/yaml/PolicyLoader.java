@@ -30,6 +30,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -55,6 +56,15 @@ import org.yaml.snakeyaml.resolver.Resolver;
 public final class PolicyLoader {
   /** A policy of even thousands of sets is far below this; anything larger is a mistake or an attack. */
   public static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+  /**
+   * The longest line accepted, in characters. SnakeYAML's reader looks ahead over a whole token (a comment, a
+   * scalar) and copies its buffer at every kilobyte it reads, so its time grows with the square of a token's
+   * length, and tokens end at line breaks: one 4 MiB comment line took 11 s to load, before {@code main}. A
+   * file of the largest size made of lines of this length loads in a few hundred milliseconds cold (64 KiB lines
+   * took a second). No policy needs longer lines; a list of hundreds of hosts is written one per line.
+   */
+  public static final int MAX_LINE_CHARS = 16 * 1024;
 
   /** Anchors are handy for sharing pin lists, but unbounded alias expansion is the billion-laughs attack. */
   private static final int MAX_ALIASES = 100;
@@ -108,8 +118,31 @@ public final class PolicyLoader {
     if (text.length() > MAX_FILE_BYTES) {
       throw new PolicyException(name, 0, "", "is larger than " + MAX_FILE_BYTES + " characters; is it a policy file?");
     }
+    checkLineLengths(name, text);
     Node root = compose(name, text);
     return new Reader(name).policy(root);
+  }
+
+  /** Refuses a line longer than {@link #MAX_LINE_CHARS}, counting lines as YAML does (so the line number matches). */
+  private static void checkLineLengths(String name, String text) throws PolicyException {
+    int line = 1;
+    int start = 0;
+    for (int i = 0; i <= text.length(); i++) {
+      char c = i < text.length() ? text.charAt(i) : '\n';
+      boolean lineBreak = c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
+      if (!lineBreak) {
+        continue;
+      }
+      if (i - start > MAX_LINE_CHARS) {
+        throw new PolicyException(name, line, "", "line " + line + " is " + (i - start) + " characters long; a "
+            + "policy line may be at most " + MAX_LINE_CHARS + " (write long lists one item per line)");
+      }
+      if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+        i++;
+      }
+      line++;
+      start = i + 1;
+    }
   }
 
   private static Node compose(String name, String text) throws PolicyException {
@@ -140,6 +173,24 @@ public final class PolicyLoader {
     } catch (YAMLException e) {
       throw new PolicyException(name, 0, "", "refused: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code text} written as a YAML flow scalar that loads back as exactly that text: plain when YAML reads it as
+   * text ({@code api.example.com}), double-quoted when it would read as something else or is not plain-safe
+   * ({@code "*.example.com"}, {@code "::1"}, {@code "yes"}). For values already limited to printable ASCII
+   * without quotes or backslashes, such as host patterns.
+   */
+  public static String flowScalar(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        throw new IllegalArgumentException("not a plain ASCII value: " + text);
+      }
+    }
+    boolean plain = text.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
+        && new Resolver().resolve(NodeId.scalar, text, true).equals(Tag.STR);
+    return plain ? text : "\"" + text + "\"";
   }
 
   /** Walks the node tree with the file name at hand; one instance per load. */

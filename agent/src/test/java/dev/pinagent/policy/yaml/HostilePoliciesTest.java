@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.policy.PolicyException;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,7 +41,38 @@ class HostilePoliciesTest {
         Arguments.of("oversized document", "version: 1\n#" + "x".repeat(PolicyLoader.MAX_FILE_BYTES) + "\n",
             "p.yaml: is larger than"),
         Arguments.of("duplicate keys", "version: 1\nversion: 1\npin-sets: []\n",
-            "p.yaml:2: /version: duplicate key 'version' (first on line 1); keep one"));
+            "p.yaml:2: /version: duplicate key 'version' (first on line 1); keep one"),
+        // SnakeYAML's reader takes time in the square of a token's length: these took 11 s each.
+        Arguments.of("a 4 MiB comment line before the policy", "#" + "x".repeat(FOUR_MIB) + "\n" + VALID,
+            "p.yaml:1: line 1 is " + (FOUR_MIB + 1) + " characters long; a policy line may be at most 16384"),
+        Arguments.of("a 4 MiB host pattern", "version: 1\npin-sets:\n  - name: a\n    hosts: [" + "a".repeat(FOUR_MIB)
+            + "]\n    pins: [" + PIN + "]\n", "p.yaml:4: line 4 is " + (FOUR_MIB + 13) + " characters long"),
+        Arguments.of("a 4 MiB quoted scalar", "version: 1\r\npin-sets: []\r\nx: \"" + "a".repeat(FOUR_MIB) + "\"\r\n",
+            "p.yaml:3: line 3 is"),
+        Arguments.of("a long line after lines ended by NEL and LS", "version: 1\u0085pin-sets: []\u2028#"
+            + "x".repeat(PolicyLoader.MAX_LINE_CHARS), "p.yaml:3: line 3 is 16385 characters long"));
+  }
+
+  private static final int FOUR_MIB = 4 * 1024 * 1024 - 1024;
+  private static final String PIN = "sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E=";
+  private static final String VALID = "version: 1\npin-sets:\n  - name: a\n    hosts: [a.example.com]\n    pins: ["
+      + PIN + "]\n";
+
+  @Test
+  void loadsAFileOfLinesAsLongAsAllowedInWellUnderASecond() throws Exception {
+    StringBuilder yaml = new StringBuilder();
+    String comment = "#" + "x".repeat(PolicyLoader.MAX_LINE_CHARS - 1) + "\n";
+    while (yaml.length() + comment.length() + VALID.length() <= PolicyLoader.MAX_FILE_BYTES) {
+      yaml.append(comment);
+    }
+    String policy = yaml.append(VALID).toString();
+    PolicyLoader.parse("warm-up.yaml", VALID);
+
+    long start = System.nanoTime();
+    assertThat(PolicyLoader.parse("p.yaml", policy).pinSets()).hasSize(1);
+    // Typically 30 ms here, and 0.6 s in a cold JVM on two busy cores; 64 KiB lines took a second.
+    assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds for %d lines of %d characters",
+        policy.length() / comment.length(), comment.length() - 1).isLessThan(1_000);
   }
 
   @ParameterizedTest(name = "{0}")
