@@ -140,6 +140,14 @@ final class PinsCommand {
       if (leafValidity != null) {
         problems.add("the leaf certificate " + leaf.getSubjectX500Principal().getName() + " " + leafValidity);
       }
+      for (int i = 1; i < certificationPath.size(); i++) {
+        X509Certificate ca = certificationPath.get(i);
+        String validity = CertificationPath.validityProblem(ca);
+        if (validity != null) {
+          problems.add((i == 1 ? "the leaf's issuer " : "the CA certificate ") + Printable.subject(ca)
+              + " on the path " + validity);
+        }
+      }
       issuerNotOnPath = certificationPath.size() == 1 ? whyIssuerIsNotOnPath(leaf) : null;
       if (issuerNotOnPath != null) {
         problems.add(issuerNotOnPath);

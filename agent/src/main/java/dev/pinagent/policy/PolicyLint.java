@@ -75,10 +75,13 @@ public final class PolicyLint {
         long days = set.daysUntilExpiry(epochMillis);
         if (set.isExpiredAt(epochMillis)) {
           warnings.add(new Warning(Warning.Kind.EXPIRED,
-              "pin-set '" + set.name() + "' expired on " + expires + " and is not enforced"));
+              "pin-set '" + set.name() + "' expired on " + expires + " and is not enforced; "
+                  + fallback(policy, set, epochMillis)));
         } else if (days < EXPIRY_WARNING_DAYS) {
           warnings.add(new Warning(Warning.Kind.EXPIRING, "pin-set '" + set.name() + "' expires on " + expires
-              + ", in " + days + " day(s); from that day on it is not enforced"));
+              + ", in " + days + " day(s); from that day on it is not enforced and "
+              + fallback(policy, set, set.expires().get().atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+                  .toEpochMilli())));
         }
       }
     }
@@ -86,6 +89,35 @@ public final class PolicyLint {
       warnings.add(new Warning(Warning.Kind.OVERLAP, overlap));
     }
     return warnings;
+  }
+
+  /**
+   * What happens to the hosts of {@code set} once it has expired (at {@code epochMillis}): an expired set stops
+   * overriding, so each host falls back to the next most specific set still live then, or is unpinned.
+   */
+  private static String fallback(Policy policy, PinSet set, long epochMillis) {
+    java.util.Set<String> fallbacks = new java.util.LinkedHashSet<>();
+    boolean unpinned = false;
+    for (HostPattern pattern : set.hosts()) {
+      String witness = pattern.kind() == HostPattern.Kind.ONE_LABEL ? "x." + pattern.domain() : pattern.domain();
+      PinSet next = null;
+      for (PinSet candidate : policy.allMatches(witness)) {
+        if (candidate != set && !candidate.isExpiredAt(epochMillis)) {
+          next = candidate;
+          break;
+        }
+      }
+      if (next == null) {
+        unpinned = true;
+      } else {
+        fallbacks.add("'" + next.name() + "'");
+      }
+    }
+    if (fallbacks.isEmpty()) {
+      return "its hosts are unpinned";
+    }
+    return "its hosts fall back to pin-set " + String.join(", ", fallbacks) + " (the next most specific)"
+        + (unpinned ? "; hosts no other set covers are unpinned" : "");
   }
 
   /** The messages of {@link #lint}. */

@@ -193,11 +193,11 @@ class CheckCommandTest {
 
       Instant date = says.startsWith("expired") ? until : from;
       assertThat(run.status).as(run.toString()).isEqualTo(2);
-      assertThat(run.out).contains("(pin-set 'local'): match [")
-          .contains("error: localhost:" + stale.port() + " (pin-set 'local'): the pins are fine, but the certificate "
-              + "is not: the leaf certificate CN=localhost " + says + date.truncatedTo(ChronoUnit.SECONDS)
-              + ", so the JVM refuses every connection to this host")
-          .contains("1 error(s), 0 warning(s)");
+      // The pins are checked on a valid path only (PKIX), so an out-of-date leaf is also a mismatch; the line
+      // that says why is the one an operator needs.
+      assertThat(run.out)
+          .contains("error: localhost:" + stale.port() + " (pin-set 'local'): the leaf certificate CN=localhost "
+              + says + date.truncatedTo(ChronoUnit.SECONDS) + ", so the JVM refuses every connection to this host");
     }
   }
 

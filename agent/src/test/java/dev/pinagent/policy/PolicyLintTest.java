@@ -42,8 +42,21 @@ class PolicyLintTest {
         + set("later", "b.example.com", PIN_A + ", " + PIN_B, "    expires: 2027-03-01\n")
         + set("gone", "c.example.com", PIN_A, "    expires: 2026-12-01\n")))
         .containsExactly(
-            "pin-set 'soon' expires on 2027-01-20, in 19 day(s); from that day on it is not enforced",
-            "pin-set 'gone' expired on 2026-12-01 and is not enforced");
+            "pin-set 'soon' expires on 2027-01-20, in 19 day(s); from that day on it is not enforced and its hosts "
+                + "are unpinned",
+            "pin-set 'gone' expired on 2026-12-01 and is not enforced; its hosts are unpinned");
+  }
+
+  @Test
+  void namesTheBroaderSetAnExpiredOrExpiringOverrideFallsBackTo() throws Exception {
+    assertThat(lint("version: 1\npin-sets:\n"
+        + set("override", "api.example.com", PIN_A + ", " + PIN_B, "    expires: 2026-12-01\n")
+        + set("soon", "www.example.com", PIN_A + ", " + PIN_B, "    expires: 2027-01-20\n")
+        + set("domain", "\"**.example.com\"", PIN_A + ", " + PIN_B, "")))
+        .contains("pin-set 'override' expired on 2026-12-01 and is not enforced; its hosts fall back to pin-set "
+                + "'domain' (the next most specific)",
+            "pin-set 'soon' expires on 2027-01-20, in 19 day(s); from that day on it is not enforced and its hosts "
+                + "fall back to pin-set 'domain' (the next most specific)");
   }
 
   @Test
