@@ -24,7 +24,12 @@ import javax.net.ssl.X509TrustManager;
 /**
  * {@code pins <target>}: every certificate of a chain with its {@code sha256/} pin, including the root the
  * trust store supplies when the server does not send it, and whether the JVM trusts it; {@code --format yaml}
- * prints a ready-to-paste pin-set.
+ * prints a ready-to-paste pin-set, {@code --format pins} just the pin lines to paste into an existing set.
+ *
+ * <p>A file that holds only CA certificates (what a partner sends when it moves to a new CA) is not a server
+ * chain: there is no leaf, no host and no path to judge, so every certificate in it gets a pin, labelled by what it
+ * is, and the pin-set has no hosts until the operator writes them. A host is never made up from a subject's
+ * common name: {@code check} rejects a CN such as {@code NewPartnerCA Issuing CA} as a host pattern.
  */
 final class PinsCommand {
   static final String USAGE = "usage: java -jar pin-agent.jar pins <host[:port] | certificate file | key store> [options]\n"
@@ -38,7 +43,9 @@ final class PinsCommand {
       + "  <key store>            a .p12/.pfx/.jks file, or any file with --storepass\n"
       + "\n"
       + "options:\n"
-      + "  --format text|yaml|json  text (default); yaml: a pin-set to paste into a policy; json: for scripts\n"
+      + "  --format text|yaml|pins|json  text (default); yaml: a pin-set to paste into a policy; pins: only the\n"
+      + "                         '- sha256/...' lines, to paste into the pins: list of an existing set; json: for\n"
+      + "                         scripts. A file of CA certificates gets a pin for each of them\n"
       + "  --name NAME              the pin-set name in --format yaml (default: the host)\n"
       + "  --storepass PASSWORD     password of a key store target\n"
       + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
@@ -64,8 +71,8 @@ final class PinsCommand {
       throw new UsageException("pins takes one target: host[:port], a certificate file or a key store");
     }
     String format = arguments.option("format", "text");
-    if (!Set.of("text", "yaml", "json").contains(format)) {
-      throw new UsageException("--format must be text, yaml or json, got '" + format + "'");
+    if (!Set.of("text", "yaml", "pins", "json").contains(format)) {
+      throw new UsageException("--format must be text, yaml, pins or json, got '" + Printable.of(format) + "'");
     }
     if (arguments.option("name") != null && !PinSet.isValidName(arguments.option("name"))) {
       throw new UsageException("--name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter "
@@ -76,8 +83,8 @@ final class PinsCommand {
     X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
         arguments.option("truststore-password"));
     Report report = new Report(source, trustManager);
-    if (format.equals("yaml")) {
-      out.print(report.yaml(arguments.option("name")));
+    if (format.equals("yaml") || format.equals("pins")) {
+      out.print(format.equals("yaml") ? report.yaml(arguments.option("name")) : report.pinLines());
       // The YAML is meant to be pasted into a policy, often by a script: a chain the JVM refuses must not pass
       // for a good one.
       if (!report.problems.isEmpty() && !arguments.flag("accept-untrusted")) {
@@ -106,9 +113,13 @@ final class PinsCommand {
     final List<String> problems = new ArrayList<>();
     /** Why the issuer the server sent is not on the path, or null. */
     final String issuerNotOnPath;
+    /** Whether the source is a file of CA certificates only: not a server chain, every certificate a pin. */
+    final boolean caFile;
 
     Report(ChainSource source, X509TrustManager trustManager) {
       this.source = source;
+      this.caFile = source.host == null
+          && Arrays.stream(source.chain).allMatch(certificate -> certificate.getBasicConstraints() >= 0);
       this.anchors = Set.copyOf(Arrays.asList(trustManager.getAcceptedIssuers()));
       TrustAnchors trustAnchors = TrustAnchors.of(trustManager);
       List<X509Certificate> certificationPath = CertificationPath.search(source.chain, trustAnchors.certificates(),
@@ -124,6 +135,20 @@ final class PinsCommand {
         }
       }
       String problem = null;
+      if (caFile) {
+        // checkServerTrusted judges a server's chain from its leaf; a CA is no leaf, and its verdict would be
+        // about key usages a CA certificate never has.
+        for (X509Certificate certificate : source.chain) {
+          String validity = CertificationPath.validityProblem(certificate);
+          if (validity != null) {
+            problems.add("the CA certificate " + Printable.subject(certificate) + " " + validity);
+          }
+        }
+        trustProblem = null;
+        leafNamesHost = null;
+        issuerNotOnPath = null;
+        return;
+      }
       try {
         trustManager.checkServerTrusted(source.chain, "UNKNOWN");
       } catch (Exception e) {
@@ -176,7 +201,39 @@ final class PinsCommand {
       return "sent" + (anchor ? " (trust anchor in the trust store)" : "");
     }
 
+    /** What a certificate of a CA file is, in words: whether a CA, and whether it signed itself. */
+    static String kind(X509Certificate certificate) {
+      boolean selfSigned = certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
+      if (certificate.getBasicConstraints() < 0) {
+        return selfSigned ? "leaf certificate (self-signed)" : "leaf certificate";
+      }
+      return selfSigned ? "CA certificate (self-signed: a root)" : "CA certificate (issued by another CA)";
+    }
+
+    private String caFileText() {
+      StringBuilder out = new StringBuilder("CA certificates in ").append(Printable.of(source.description))
+          .append('\n')
+          .append("  Not a server chain: a pin for each certificate; pin the CA the server's chain will go through\n");
+      for (String problem : problems) {
+        out.append("  ").append(capitalized(Printable.of(problem))).append('\n');
+      }
+      for (int i = 0; i < source.chain.length; i++) {
+        CertificateFacts facts = new CertificateFacts(source.chain[i]);
+        out.append('\n').append(String.format("  %d  subject    %s%n", i, Printable.of(facts.subject)))
+            .append(String.format("     is         %s%n", kind(facts.certificate)))
+            .append(String.format("     issuer     %s%n", Printable.of(facts.issuer)))
+            .append(String.format("     not after  %s%n", facts.notAfter))
+            .append(String.format("     key        %s%n", facts.key()))
+            .append(String.format("     pin        %s%n", facts.pin))
+            .append(anchors.contains(facts.certificate) ? "     trust      a trust anchor in the trust store\n" : "");
+      }
+      return out.toString();
+    }
+
     String text() {
+      if (caFile) {
+        return caFileText();
+      }
       StringBuilder out = new StringBuilder("Certificate chain of ").append(Printable.of(source.description))
           .append('\n');
       if (trustProblem == null) {
@@ -217,12 +274,18 @@ final class PinsCommand {
      * escaped, so that no certificate can add a line of its own to what is pasted.
      */
     String yaml(String name) {
-      String host = source.host != null ? source.host : firstName(path.get(0).certificate);
-      HostPattern pattern = hostPattern(host);
+      String host = source.host != null ? source.host : caFile ? null : firstDnsName(path.get(0).certificate);
+      HostPattern pattern = host == null ? null : hostPattern(host);
       String setName = name != null ? name : defaultName(pattern);
       List<String> pins = new ArrayList<>();
       StringBuilder out = new StringBuilder();
-      if (problems.isEmpty()) {
+      if (caFile) {
+        out.append("# CA certificates, not a server chain: no trust verdict and no host; write the host(s) its ")
+            .append("servers answer for.\n");
+        for (String problem : problems) {
+          out.append("# ").append(capitalized(Printable.of(problem))).append('\n');
+        }
+      } else if (problems.isEmpty()) {
         out.append("# TRUSTED by the trust store (PKIX; the host name is not part of this verdict)\n");
       } else {
         for (String problem : problems) {
@@ -234,28 +297,62 @@ final class PinsCommand {
       if (Boolean.FALSE.equals(leafNamesHost)) {
         out.append("# The leaf certificate does NOT name ").append(Printable.of(source.host)).append('\n');
       }
-      out.append("# A pin-set for ").append(Printable.of(host))
+      out.append("# A pin-set for ").append(host == null ? "its hosts" : Printable.of(host))
           .append(", from the chain of ").append(Printable.of(source.description)).append(" on ")
           .append(LocalDate.now(ZoneOffset.UTC)).append(". Paste it under pin-sets: in your policy.\n")
           .append("  - name: ").append(setName).append('\n');
       if (pattern == null) {
-        out.append("    hosts: []   # the leaf names no valid host pattern: write the host(s) to pin here\n");
+        out.append(caFile ? "    hosts: []   # a CA file names no host: write the host(s) to pin here\n"
+            : "    hosts: []   # the leaf names no valid host pattern: write the host(s) to pin here\n");
       } else {
         out.append("    hosts: [").append(PolicyLoader.flowScalar(pattern.toString())).append("]\n");
       }
       out.append("    pins:\n");
-      if (path.size() == 1) {
-        appendPin(out, pins, path.get(0), issuerNotOnPath != null
-            ? "the leaf's own key (its issuer is not on the path, see above)"
-            : "the leaf's own key (the chain has no issuer)");
-      } else {
-        appendPin(out, pins, path.get(1), "the leaf's issuer");
-        X509Certificate top = path.get(path.size() - 1).certificate;
-        boolean root = top.getSubjectX500Principal().equals(top.getIssuerX500Principal());
-        appendPin(out, pins, path.get(path.size() - 1), root ? "the root" : "the top of the known chain");
+      for (Map.Entry<CertificateFacts, String> pin : suggestedPins().entrySet()) {
+        appendPin(out, pins, pin.getKey(), pin.getValue());
       }
       if (pins.size() < 2) {
         out.append("      # add a backup pin: a key you hold but have not deployed, or a second CA's\n");
+      }
+      return out.toString();
+    }
+
+    /**
+     * The pins to suggest, each with its role: every certificate of a CA file; of a chain, the leaf's issuer and
+     * the top of the path, or the leaf's own key when the path has nothing above it.
+     */
+    private Map<CertificateFacts, String> suggestedPins() {
+      Map<CertificateFacts, String> pins = new LinkedHashMap<>();
+      if (caFile) {
+        for (X509Certificate certificate : source.chain) {
+          pins.put(new CertificateFacts(certificate), kind(certificate));
+        }
+      } else if (path.size() == 1) {
+        pins.put(path.get(0), issuerNotOnPath != null
+            ? "the leaf's own key (its issuer is not on the path, see above)"
+            : "the leaf's own key (the chain has no issuer)");
+      } else {
+        pins.put(path.get(1), "the leaf's issuer");
+        X509Certificate top = path.get(path.size() - 1).certificate;
+        boolean root = top.getSubjectX500Principal().equals(top.getIssuerX500Principal());
+        pins.putIfAbsent(path.get(path.size() - 1), root ? "the root" : "the top of the known chain");
+      }
+      return pins;
+    }
+
+    /**
+     * {@code - sha256/...   # subject, not after ...} for each suggested pin, to paste into the {@code pins:} list
+     * of an existing set (indented as its other pins are). Names only in comments, escaped, as in {@link #yaml}.
+     */
+    String pinLines() {
+      StringBuilder out = new StringBuilder();
+      List<String> printed = new ArrayList<>();
+      for (CertificateFacts facts : suggestedPins().keySet()) {
+        if (!printed.contains(facts.pin.toString())) {
+          printed.add(facts.pin.toString());
+          out.append("- ").append(facts.pin).append("   # ").append(Printable.of(facts.subject))
+              .append(", not after ").append(facts.notAfter).append('\n');
+        }
       }
       return out.toString();
     }
@@ -288,7 +385,8 @@ final class PinsCommand {
       return PinSet.isValidName(name) ? name : "pins";
     }
 
-    private static String firstName(X509Certificate leaf) {
+    /** The leaf's first DNS subject alternative name, or null: a subject's CN is no host name to pin. */
+    private static String firstDnsName(X509Certificate leaf) {
       try {
         if (leaf.getSubjectAlternativeNames() != null) {
           for (List<?> entry : leaf.getSubjectAlternativeNames()) {
@@ -298,9 +396,9 @@ final class PinsCommand {
           }
         }
       } catch (Exception e) {
-        // Fall back to the subject below.
+        // An unparsable extension names no host either.
       }
-      return leaf.getSubjectX500Principal().getName().replaceFirst("^CN=([^,]*).*$", "$1");
+      return null;
     }
 
     Map<String, Object> json() {

@@ -243,6 +243,76 @@ class PinsCommandTest {
   }
 
   @Test
+  void givesAPinForEveryCertificateOfAFileOfCaCertificatesLabelledByWhatItIs() throws Exception {
+    Path caFile = Files.write(directory.resolve("new-ca.pem"),
+        (pem(INTERMEDIATE) + pem(ROOT)).getBytes(StandardCharsets.US_ASCII));
+
+    CliRunner.Result text = CliRunner.run("pins", caFile.toString());
+    CliRunner.Result yaml = CliRunner.run("pins", caFile.toString(), "--format", "yaml", "--name", "partner");
+
+    assertThat(text.status).as(text.toString()).isZero();
+    assertThat(text.out).contains("Not a server chain: a pin for each certificate")
+        .containsSubsequence("0  subject    CN=Tool Issuing CA", "is         CA certificate (issued by another CA)",
+            "pin        " + INTERMEDIATE.pin(),
+            "1  subject    CN=Tool Root", "is         CA certificate (self-signed: a root)", "pin        " + ROOT.pin())
+        .doesNotContain("leaf");
+    assertThat(yaml.status).as(yaml.toString()).isZero();
+    assertThat(yaml.out).contains("    hosts: []   # a CA file names no host: write the host(s) to pin here\n"
+        + "    pins:\n"
+        + "      - " + INTERMEDIATE.pin() + "   # CA certificate (issued by another CA): CN=Tool Issuing CA\n"
+        + "      - " + ROOT.pin() + "   # CA certificate (self-signed: a root): CN=Tool Root\n")
+        .doesNotContain("leaf");
+  }
+
+  @Test
+  void neverMakesAHostOfASubjectCommonName() throws Exception {
+    Path singleCa = Files.write(directory.resolve("issuing-ca.pem"),
+        pem(INTERMEDIATE).getBytes(StandardCharsets.US_ASCII));
+    TestPki.Issued noNames = TestPki.leaf("Partner Gateway").issuedBy(INTERMEDIATE).build();
+    Path leafWithoutNames = Files.write(directory.resolve("gateway.pem"),
+        (pem(noNames) + pem(INTERMEDIATE)).getBytes(StandardCharsets.US_ASCII));
+
+    CliRunner.Result ca = CliRunner.run("pins", singleCa.toString(), "--format", "yaml");
+    CliRunner.Result leaf = CliRunner.run("pins", leafWithoutNames.toString(), "--format", "yaml",
+        "--accept-untrusted");
+
+    assertThat(ca.out).as(ca.toString()).contains("    hosts: []").doesNotContain("hosts: [Tool")
+        .contains("      - " + INTERMEDIATE.pin() + "   # CA certificate (issued by another CA): CN=Tool Issuing CA\n")
+        .doesNotContain("the leaf's own key");
+    assertThat(leaf.out).as(leaf.toString()).contains("    hosts: []   # the leaf names no valid host pattern")
+        .doesNotContain("Partner Gateway]");
+  }
+
+  @Test
+  void printsPinLinesToPasteIntoTheListOfAnExistingSet() throws Exception {
+    Path caFile = Files.write(directory.resolve("paste-ca.pem"),
+        (pem(INTERMEDIATE) + pem(ROOT) + pem(FORGING_CA)).getBytes(StandardCharsets.US_ASCII));
+
+    CliRunner.Result run = CliRunner.run("pins", caFile.toString(), "--format", "pins");
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out.split("\n")).hasSize(3).allSatisfy(line -> assertThat(line).startsWith("- sha256/"));
+    assertThat(run.out).startsWith("- " + INTERMEDIATE.pin() + "   # CN=Tool Issuing CA, not after "
+        + INTERMEDIATE.certificate.getNotAfter().toInstant() + "\n- " + ROOT.pin() + "   # CN=Tool Root, not after ");
+    String existing = "version: 1\npin-sets:\n  - name: partner\n    hosts: [api.partner.example]\n    pins:\n"
+        + "      - " + LEAF.pin() + "\n" + run.out.replaceAll("(?m)^", "      ");
+    assertThat(PolicyLoader.parse("pasted.yaml", existing).pinSets()).singleElement()
+        .satisfies(set -> assertThat(set.pinList()).extracting(Object::toString)
+            .containsExactly(LEAF.pin(), INTERMEDIATE.pin(), ROOT.pin(), FORGING_CA.pin()));
+  }
+
+  @Test
+  void printsThePinsOfAServersChainAsLinesTooAsTheYamlWouldPinThem() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "pins", "--truststore",
+        trustingRoot.toString(), "--truststore-password", "changeit");
+
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).isEqualTo("- " + INTERMEDIATE.pin() + "   # CN=Tool Issuing CA, not after "
+        + INTERMEDIATE.certificate.getNotAfter().toInstant() + "\n- " + ROOT.pin() + "   # CN=Tool Root, not after "
+        + ROOT.certificate.getNotAfter().toInstant() + "\n");
+  }
+
+  @Test
   void failsClearlyWhenTheChainCannotBeRead(@TempDir Path empty) throws Exception {
     Path notACertificate = Files.write(empty.resolve("notes.txt"), "hello".getBytes(StandardCharsets.US_ASCII));
 
@@ -276,7 +346,7 @@ class PinsCommandTest {
   void explainsItselfWithHelp() {
     CliRunner.Result help = CliRunner.run("pins", "--help");
     assertThat(help.status).isZero();
-    assertThat(help.out).startsWith("usage: java -jar pin-agent.jar pins").contains("--format text|yaml|json");
+    assertThat(help.out).startsWith("usage: java -jar pin-agent.jar pins").contains("--format text|yaml|pins|json");
   }
 
   private static String pem(TestPki.Issued issued) throws Exception {
