@@ -207,11 +207,16 @@ public final class PinVerifier {
     boolean blocked = set.mode() == Mode.ENFORCE;
     counters.recordViolation(set, host, blocked);
     StringBuilder presented = new StringBuilder();
+    StringBuilder subjects = new StringBuilder();
     for (X509Certificate certificate : evaluation.path()) {
       presented.append(presented.length() == 0 ? "" : ",").append(spkiPins.of(certificate));
+      subjects.append(subjects.length() == 0 ? "" : ",").append(quoted(certificate.getSubjectX500Principal()
+          .getName()));
     }
+    String advice = advice(evaluation, host, set);
     log.accept("[pin-agent] pin violation: host=" + host + " port=" + port + " pin_set=" + set.name()
-        + " action=" + (blocked ? "blocked" : "reported") + " presented=" + presented);
+        + " action=" + (blocked ? "blocked" : "reported") + " presented=" + presented + " subjects=" + subjects
+        + (advice == null ? "" : " advice=" + quoted(advice)));
     if (blocked) {
       throw new CertificateException(failureMessage(sent, evaluation, host, set));
     }
@@ -240,7 +245,42 @@ public final class PinVerifier {
     for (Pin pin : set.pinList()) {
       message.append("\n    ").append(pin);
     }
+    String advice = advice(evaluation, host, set);
+    if (advice != null) {
+      message.append("\n  What to do: ").append(advice).append("; confirm the move with the host's owner first, "
+          + "as an interception looks the same");
+    }
     return message.toString();
+  }
+
+  /**
+   * When no pinned key is on the path, the likeliest legitimate cause is a planned move to another CA: the pin
+   * that would admit it is the first CA's on the path (the issuing CA: tighter than the root, and what a partner's
+   * new chain goes through), or the leaf's own when the path has no CA. {@code null} when a pinned key is on the
+   * path, where the failure is something else (a name the leaf lacks, an invalid path) and a new pin fixes nothing.
+   */
+  private String advice(PinMatcher.Match evaluation, String host, PinSet set) {
+    List<X509Certificate> path = evaluation.path();
+    if (path.isEmpty()) {
+      return null;
+    }
+    for (X509Certificate certificate : path) {
+      if (set.pins().contains(spkiPins.of(certificate))) {
+        return null;
+      }
+    }
+    X509Certificate suggested = path.size() > 1 ? path.get(1) : path.get(0);
+    return "if " + host + " has moved to a new CA on purpose, add " + spkiPins.of(suggested) + " ("
+        + subject(suggested) + ") to pin-set '" + set.name() + "'";
+  }
+
+  /**
+   * {@code text} in double quotes, on one line whatever it holds ({@link Printable}). The quotes cannot be ended
+   * early: the texts are RFC 2253 names, which put a backslash before any quote or backslash in a value, and host
+   * and pin-set names, which host normalization and the policy keep to plain characters.
+   */
+  private static String quoted(String text) {
+    return "\"" + Printable.of(text) + "\"";
   }
 
   private static String subject(X509Certificate certificate) {

@@ -104,12 +104,60 @@ class PinVerifierTest {
             + "\n    " + evilLeaf.pin() + ": CN=api.example.com"
             + "\n    " + evilRoot.pin() + ": CN=Evil Root"
             + "\n  Pinned keys for pin-set 'api':"
-            + "\n    " + intermediate.pin());
+            + "\n    " + intermediate.pin()
+            + "\n  What to do: if api.example.com has moved to a new CA on purpose, add " + evilRoot.pin()
+            + " (CN=Evil Root) to pin-set 'api'; confirm the move with the host's owner first, as an interception "
+            + "looks the same");
     assertThat(checks("api", "mismatch")).isEqualTo(1);
     assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "blocked").tag("host", "api.example.com")
         .functionCounter().count()).isEqualTo(1);
     assertThat(log).containsExactly("[pin-agent] pin violation: host=api.example.com port=8443 pin_set=api "
-        + "action=blocked presented=" + evilLeaf.pin() + "," + evilRoot.pin());
+        + "action=blocked presented=" + evilLeaf.pin() + "," + evilRoot.pin()
+        + " subjects=\"CN=api.example.com\",\"CN=Evil Root\""
+        + " advice=\"if api.example.com has moved to a new CA on purpose, add " + evilRoot.pin()
+        + " (CN=Evil Root) to pin-set 'api'\"");
+  }
+
+  @Test
+  void suggestsPinningTheIssuingCaOfAChainThatMovedToANewCa() {
+    Issued newRoot = TestPki.ca("CN=New Root,O=Partner").build();
+    Issued newIssuing = TestPki.ca("CN=New Issuing CA,O=Partner\\, Inc.").issuedBy(newRoot).build();
+    Issued moved = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(newIssuing).build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(moved.certificate, newIssuing.certificate),
+        "api.example.com", 443, trustManager(newRoot.certificate)))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageEndingWith("\n  What to do: if api.example.com has moved to a new CA on purpose, add "
+            + newIssuing.pin() + " (CN=New Issuing CA,O=Partner\\, Inc.) to pin-set 'api'; confirm the move with the "
+            + "host's owner first, as an interception looks the same");
+    assertThat(log).singleElement().asString()
+        .contains(" subjects=\"CN=api.example.com\",\"CN=New Issuing CA,O=Partner\\, Inc.\",\"CN=New Root,O=Partner\"")
+        .endsWith(" advice=\"if api.example.com has moved to a new CA on purpose, add " + newIssuing.pin()
+            + " (CN=New Issuing CA,O=Partner\\, Inc.) to pin-set 'api'\"");
+  }
+
+  @Test
+  void suggestsTheLeafsOwnKeyWhenThePathHasNoCa() {
+    Issued selfSigned = TestPki.ca("CN=appliance").build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(selfSigned.certificate), "api.example.com", 443,
+        trustManager(selfSigned.certificate)))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("add " + selfSigned.pin() + " (CN=appliance) to pin-set 'api'");
+  }
+
+  @Test
+  void givesNoMoveAdviceWhenAPinnedKeyIsOnThePath() {
+    Issued otherName = TestPki.leaf("other.example.net").dns("other.example.net").issuedBy(intermediate).build();
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(otherName.certificate, intermediate.certificate),
+        "api.example.com", 443, trustManager()))
+        .isInstanceOf(CertificateException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("What to do").doesNotContain("moved"));
+    assertThat(log).singleElement().asString().doesNotContain("advice=");
   }
 
   @Test
@@ -125,7 +173,8 @@ class PinVerifierTest {
         .satisfies(e -> assertThat(e.getMessage().split("\n"))
             .noneMatch(line -> line.startsWith("[pin-agent]"))
             .allSatisfy(line -> assertThat(line.chars()).noneMatch(c -> Printable.needsEscape(c))));
-    assertThat(log).singleElement().asString().doesNotContain("\n");
+    assertThat(log).singleElement().asString().doesNotContain("\n").doesNotContain("\r")
+        .contains("subjects=\"CN=api.example.com\",\"CN=Evil\\n[pin-agent] all fine\\r\\u0085\\u001b[0m\"");
   }
 
   @Test
