@@ -89,7 +89,9 @@ final class AgentStartup {
     HookInstaller.install(instrumentation, enforcement);
 
     String file = Printable.of(options.policy());
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from " + file
+    // Absolute, so that the line says which file is in force whatever the working directory.
+    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from "
+        + Printable.of(Paths.get(options.policy()).toAbsolutePath())
         + " (default mode " + policy.defaultMode().id() + ")");
     for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
         WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {

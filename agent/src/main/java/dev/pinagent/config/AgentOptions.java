@@ -94,9 +94,29 @@ public final class AgentOptions {
       if (values.containsKey(key)) {
         throw new IllegalArgumentException("agent argument '" + key + "' is given twice");
       }
-      values.put(key, pair.substring(equals + 1));
+      String value = pair.substring(equals + 1);
+      refuseOtherSeparators(key, value);
+      values.put(key, value);
     }
     return values;
+  }
+
+  /**
+   * A value holding {@code ;<known key>=} (or {@code &}, or a space) is two options joined by the wrong
+   * separator: {@code policy=a.yaml;metrics.port=9464} would otherwise fail later as "no such file
+   * a.yaml;metrics.port=9464", which hides the real mistake.
+   */
+  private static void refuseOtherSeparators(String key, String value) {
+    for (String separator : List.of(";", "&", " ")) {
+      for (String known : KEYS) {
+        int at = value.indexOf(separator + known + "=");
+        if (at >= 0) {
+          throw new IllegalArgumentException("agent argument '" + key + "' is '" + value + "': separate agent "
+              + "options with ',' not '" + separator + "', e.g. " + key + "=" + value.substring(0, at) + ","
+              + value.substring(at + separator.length()));
+        }
+      }
+    }
   }
 
   private static String keyOfEnvironmentVariable(String variable) {

@@ -50,6 +50,12 @@ class AgentOptionsTest {
   }
 
   @Test
+  void keepsASemicolonThatDoesNotStartAnotherOption() {
+    AgentOptions options = AgentOptions.resolve("policy=/etc/pins;v2.yaml", properties(), Map.of());
+    assertThat(options.policy()).isEqualTo("/etc/pins;v2.yaml");
+  }
+
+  @Test
   void ignoresUnrelatedPropertiesAndVariables() {
     AgentOptions options = AgentOptions.resolve(null, properties("pinagent.policy", "/p.yaml", "java.home", "/x"),
         Map.of("PATH", "/bin"));
@@ -75,7 +81,15 @@ class AgentOptionsTest {
         Arguments.of("port out of range", "policy=/p.yaml,metrics.port=70000", properties(), Map.of(),
             "the option 'metrics.port' must be a port number from 0 to 65535, got '70000'"),
         Arguments.of("empty host", "policy=/p.yaml,metrics.host=", properties(), Map.of(),
-            "the option 'metrics.host' must not be empty"));
+            "the option 'metrics.host' must not be empty"),
+        Arguments.of("';' between options", "policy=a.yaml;metrics.port=9464", properties(), Map.of(),
+            "agent argument 'policy' is 'a.yaml;metrics.port=9464': separate agent options with ',' not ';', "
+                + "e.g. policy=a.yaml,metrics.port=9464"),
+        Arguments.of("';' after the port", "metrics.port=9464;policy=/p.yaml", properties(), Map.of(),
+            "agent argument 'metrics.port' is '9464;policy=/p.yaml': separate agent options with ',' not ';', "
+                + "e.g. metrics.port=9464,policy=/p.yaml"),
+        Arguments.of("'&' between options", "policy=/p.yaml&metrics.host=0.0.0.0", properties(), Map.of(),
+            "agent argument 'policy' is '/p.yaml&metrics.host=0.0.0.0': separate agent options with ',' not '&'"));
   }
 
   @ParameterizedTest(name = "{0}")

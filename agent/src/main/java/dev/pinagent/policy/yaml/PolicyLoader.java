@@ -82,7 +82,12 @@ public final class PolicyLoader {
   public static Policy load(Path file) throws PolicyException {
     String name = file.toString();
     if (!Files.exists(file)) {
-      throw new PolicyException(name, 0, "", "no such file; set policy= to the path of an existing policy file");
+      // A relative path is resolved against the working directory, which for a service is often not where
+      // whoever wrote the path thought: say where it was looked for.
+      String where = file.isAbsolute() ? "" : " (looked for " + file.toAbsolutePath() + ": a relative path is "
+          + "resolved against the working directory " + Path.of("").toAbsolutePath() + ")";
+      throw new PolicyException(name, 0, "", "no such file" + where
+          + "; set policy= to the path of an existing policy file");
     }
     if (Files.isDirectory(file)) {
       throw new PolicyException(name, 0, "", "is a directory; expected a policy file");
@@ -166,6 +171,13 @@ public final class PolicyLoader {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       int line = mark == null ? 0 : mark.getLine() + 1;
       String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+      String wildcard = mark == null ? null : unquotedWildcard(text, mark.getLine());
+      if (wildcard != null) {
+        // YAML reads a plain '*' as an alias; what it says then ("unexpected character found .(46)") names
+        // neither the cause nor the fix.
+        throw new PolicyException(name, line, "", "invalid YAML: quote wildcard patterns: \"" + wildcard
+            + "\" (YAML reads an unquoted '*' as an alias)");
+      }
       String hint = problem.contains("alias") || problem.contains("anchor")
           ? " (a host pattern starting with '*' must be quoted: \"*.example.com\")"
           : "";
@@ -173,6 +185,23 @@ public final class PolicyLoader {
     } catch (YAMLException e) {
       throw new PolicyException(name, 0, "", "refused: " + e.getMessage());
     }
+  }
+
+  /**
+   * An unquoted {@code *.} or {@code **.} pattern: after a line's start, a space, '[', ',' or ':' (not a quote).
+   * Only letters, digits, '.', '-', '_' and '*' are taken into the message, so it needs no escaping.
+   */
+  private static final java.util.regex.Pattern UNQUOTED_WILDCARD =
+      java.util.regex.Pattern.compile("(?:^|[\\s\\[,:])(\\*{1,2}\\.[\\p{L}\\p{N}._*-]*)");
+
+  /** The first unquoted wildcard host pattern on line {@code index} (from 0) of {@code text}, or null. */
+  private static String unquotedWildcard(String text, int index) {
+    String[] lines = text.split("\r\n|[\r\n\u0085\u2028\u2029]", -1);
+    if (index < 0 || index >= lines.length) {
+      return null;
+    }
+    java.util.regex.Matcher matcher = UNQUOTED_WILDCARD.matcher(lines[index]);
+    return matcher.find() ? matcher.group(1) : null;
   }
 
   /**

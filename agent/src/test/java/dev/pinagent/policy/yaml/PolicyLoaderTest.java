@@ -144,7 +144,17 @@ class PolicyLoaderTest {
         Arguments.of("empty label", policyWith("    hosts: [a..example.com]\n" + PINS),
             "p.yaml:4: /pin-sets/0/hosts/0: expected a host"),
         Arguments.of("unquoted wildcard", policyWith("    hosts: [*.example.com]\n" + PINS),
-            "p.yaml:4: invalid YAML"),
+            "p.yaml:4: invalid YAML: quote wildcard patterns: \"*.example.com\""),
+        Arguments.of("unquoted wildcard in a block list",
+            policyWith("    hosts:\n      - api.example.com\n      - *.example.com\n" + PINS),
+            "p.yaml:6: invalid YAML: quote wildcard patterns: \"*.example.com\""),
+        Arguments.of("unquoted wildcard after a quoted one",
+            policyWith("    hosts: [\"*.a.example\", *.b.example]\n" + PINS),
+            "p.yaml:4: invalid YAML: quote wildcard patterns: \"*.b.example\""),
+        Arguments.of("unquoted double wildcard", policyWith("    hosts: [**.example.com]\n" + PINS),
+            "p.yaml:4: invalid YAML: quote wildcard patterns: \"**.example.com\""),
+        Arguments.of("unquoted wildcard as the only host", policyWith("    hosts: *.example.com\n" + PINS),
+            "p.yaml:4: invalid YAML: quote wildcard patterns: \"*.example.com\""),
         Arguments.of("bad mode in a set", policyWith(HOSTS + PINS + "    mode: audit\n"),
             "p.yaml:6: /pin-sets/0/mode: expected 'enforce' or 'report', got 'audit'"),
         Arguments.of("bad expiry date", policyWith(HOSTS + PINS + "    expires: 2027-13-01\n"),
@@ -184,6 +194,16 @@ class PolicyLoaderTest {
     assertThatThrownBy(() -> PolicyLoader.load(missing))
         .isInstanceOf(PolicyException.class)
         .hasMessage(missing + ": no such file; set policy= to the path of an existing policy file");
+  }
+
+  @Test
+  void saysWhereARelativePathWasLookedFor() {
+    Path relative = Path.of("no-such-dir", "pins.yaml");
+    assertThatThrownBy(() -> PolicyLoader.load(relative))
+        .isInstanceOf(PolicyException.class)
+        .hasMessage(relative + ": no such file (looked for " + relative.toAbsolutePath() + ": a relative path is "
+            + "resolved against the working directory " + Path.of("").toAbsolutePath() + "); set policy= to the "
+            + "path of an existing policy file");
   }
 
   @Test
