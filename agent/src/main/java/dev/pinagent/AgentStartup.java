@@ -43,6 +43,20 @@ final class AgentStartup {
     }
   }
 
+  /**
+   * The jar lacks the agent's libraries: most likely {@code original-pin-agent.jar}, the unshaded jar a build
+   * leaves beside the real one, or the classes directory. Said first, so it is not blamed on the policy.
+   */
+  static final class NotTheAgentJarException extends ConfigurationException {
+    private static final long serialVersionUID = 1L;
+
+    static final String MESSAGE = "this is not the PinAgent agent jar (its libraries are missing); use pin-agent.jar";
+
+    NotTheAgentJarException(NoClassDefFoundError missing) {
+      super(MESSAGE + " (" + missing.getMessage() + " cannot be loaded)", missing);
+    }
+  }
+
   /** A second load of the agent into a JVM that has one in force; its message says what to do. */
   static final class AlreadyAttachedException extends ConfigurationException {
     private static final long serialVersionUID = 1L;
@@ -59,6 +73,7 @@ final class AgentStartup {
    */
   static void start(String agentArgs, Instrumentation instrumentation, boolean atStartup)
       throws ConfigurationException {
+    requireLibraries(AgentStartup::touchLibraries);
     AgentOptions options;
     Policy policy;
     try {
@@ -72,6 +87,8 @@ final class AgentStartup {
       policy = PolicyLoader.load(Paths.get(options.policy()));
     } catch (PolicyException e) {
       throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+    } catch (NoClassDefFoundError e) {
+      throw new NotTheAgentJarException(e);
     } catch (RuntimeException | Error e) {
       // Whatever else goes wrong before anything is hooked (an illegal path, a JVM short of memory) must
       // still stop the JVM: the alternative is a service running unpinned that was meant to be pinned.
@@ -102,6 +119,24 @@ final class AgentStartup {
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
+  }
+
+  /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */
+  static void requireLibraries(Runnable probe) throws NotTheAgentJarException {
+    try {
+      probe.run();
+    } catch (NoClassDefFoundError e) {
+      throw new NotTheAgentJarException(e);
+    }
+  }
+
+  /**
+   * Loads one class of each library the agent uses. Class literals, not names in strings: shading relocates them
+   * with the rest of the code, so in the real jar they name its relocated copies.
+   */
+  private static void touchLibraries() {
+    List.of(org.yaml.snakeyaml.LoaderOptions.class, io.micrometer.core.instrument.MeterRegistry.class,
+        net.bytebuddy.jar.asm.Type.class);
   }
 
   /**

@@ -23,7 +23,10 @@ public final class PinAgent {
       AgentStartup.start(agentArgs, instrumentation, true);
     } catch (AgentStartup.ConfigurationException e) {
       System.err.println("[pin-agent] FATAL: " + Printable.of(e.getMessage()));
-      if (!(e instanceof AgentStartup.AlreadyAttachedException)) {
+      if (e instanceof AgentStartup.NotTheAgentJarException) {
+        System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; give -javaagent the "
+            + "path of pin-agent.jar, or remove -javaagent to run without pinning.");
+      } else if (!(e instanceof AgentStartup.AlreadyAttachedException)) {
         // Not for an agent given twice: its line says what to do, and pinning is not what has to go.
         System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
             + "the agent options, or remove -javaagent to run without pinning.");

@@ -55,6 +55,24 @@ class AgentStartupTest {
             + "with policy /etc/service.yaml is refused: attach it once (");
   }
 
+  @Test
+  void saysItIsNotTheAgentJarWhenItsLibrariesAreMissingRatherThanBlamingThePolicy() {
+    assertThatThrownBy(() -> AgentStartup.requireLibraries(() -> {
+      throw new NoClassDefFoundError("org/yaml/snakeyaml/LoaderOptions");
+    }))
+        .isInstanceOf(AgentStartup.ConfigurationException.class)
+        .hasMessage("this is not the PinAgent agent jar (its libraries are missing); use pin-agent.jar "
+            + "(org/yaml/snakeyaml/LoaderOptions cannot be loaded)")
+        .hasMessageNotContaining("policy");
+  }
+
+  @Test
+  void goesOnToThePolicyWhenItsLibrariesArePresent() throws Exception {
+    assertThatThrownBy(() -> AgentStartup.start("policy=/nonexistent/pins.yaml", null, true))
+        .isInstanceOf(AgentStartup.ConfigurationException.class)
+        .hasMessageStartingWith("invalid pin policy: /nonexistent/pins.yaml: no such file");
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(delimiter = '|', value = {
     "JAVA_TOOL_OPTIONS | -Xmx1g -javaagent:/opt/pin-agent.jar=policy=/etc/fleet.yaml | (JAVA_TOOL_OPTIONS or the command line, not both)",

@@ -48,6 +48,11 @@ public final class PinAgentCli {
     } catch (Exception e) {
       err.println("pin-agent: " + Printable.of(args[0]) + " failed: " + Printable.of(e));
       return CheckCommand.ERRORS;
+    } catch (NoClassDefFoundError e) {
+      // The unshaded original-pin-agent.jar, or the classes directory, run as the tool.
+      err.println("pin-agent: this is not the PinAgent jar (its libraries are missing); use pin-agent.jar ("
+          + Printable.of(e.getMessage()) + " cannot be loaded)");
+      return CheckCommand.ERRORS;
     }
   }
 }

@@ -6,11 +6,14 @@ import dev.pinagent.it.support.ForkedJvm;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +53,20 @@ class AgentJarIT {
       String premain = jar.getManifest().getMainAttributes().getValue("Premain-Class");
       assertThat(premain).isEqualTo("dev.pinagent.PinAgent");
       assertThat(majorVersion(jar, jar.getJarEntry(premain.replace('.', '/') + ".class"))).isEqualTo(JAVA_11);
+    }
+  }
+
+  /**
+   * The shade plugin keeps the unshaded jar as {@code original-pin-agent.jar}; used as an agent it lacks every
+   * library. The build deletes it, so the only jar an operator finds beside the real one is not a trap.
+   */
+  @Test
+  void leavesNoUnshadedJarBesideTheAgentJar() throws IOException {
+    Path directory = ForkedJvm.agentJar().toAbsolutePath().getParent();
+    try (Stream<Path> files = Files.list(directory)) {
+      assertThat(files.map(file -> file.getFileName().toString()))
+          .as("jars in " + directory).contains("pin-agent.jar")
+          .noneMatch(name -> name.startsWith("original-") && name.endsWith(".jar"));
     }
   }
 
