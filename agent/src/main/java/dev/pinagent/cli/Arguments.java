@@ -9,6 +9,8 @@ import java.util.Set;
 /** A command's arguments: {@code --name value} options, {@code --flag}s and positional operands. */
 final class Arguments {
   private final Map<String, String> options = new LinkedHashMap<>();
+  /** Every value of each valued option, in order: an option may be repeatable ({@code --target a --target b}). */
+  private final Map<String, List<String>> allValues = new LinkedHashMap<>();
   private final List<String> operands = new ArrayList<>();
 
   /**
@@ -37,6 +39,7 @@ final class Arguments {
             value = args[++i];
           }
           parsed.options.put(name, value);
+          parsed.allValues.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
         } else {
           throw new UsageException("unknown option --" + name);
         }
@@ -53,6 +56,11 @@ final class Arguments {
 
   String option(String name, String fallback) {
     return options.getOrDefault(name, fallback);
+  }
+
+  /** Every value given for a repeatable option, in order; empty when it was not given. */
+  List<String> options(String name) {
+    return allValues.getOrDefault(name, List.of());
   }
 
   boolean flag(String name) {

@@ -35,6 +35,11 @@ import javax.net.ssl.X509TrustManager;
  * says whether its live chain matches the set today — the check to run before switching a set to enforce.
  * Each host has {@code --timeout} from name lookup to the end of the handshake, {@code --parallel} hosts are
  * checked at a time and all of them within {@code --budget}, so no server can hold a pipeline for long.
+ *
+ * <p>{@code --target host:port} (repeatable) checks those endpoints instead of every exact host on one port:
+ * partners serve on other ports, and a wildcard set has no exact host to connect to. A target no pin-set covers
+ * is an error, not a silent skip. An unreachable host is a warning (a laptop off the VPN should not fail a
+ * lint), unless {@code --strict}: a pipeline gating a rollout must not pass a host it never reached.
  */
 final class CheckCommand {
   static final int CLEAN = 0;
@@ -54,6 +59,9 @@ final class CheckCommand {
       + "  --online                 also connect to every exact host of every set and check that its live chain\n"
       + "                           matches the set's pins today (run it before switching a set to enforce)\n"
       + "  --port N                 the port --online connects to (default 443)\n"
+      + "  --target HOST[:PORT]     check only this endpoint (repeatable; the port defaults to --port); each must\n"
+      + "                           be covered by a pin-set, a wildcard one included, else it is an error\n"
+      + "  --strict                 a host that cannot be reached or checked is an error (exit 2), not a warning\n"
       + "  --truststore FILE        trust store to find roots the servers do not send (default: the JVM's)\n"
       + "  --truststore-password P  its password\n"
       + "  --timeout SECONDS        per host: name lookup, connect and handshake together (default 10)\n"
@@ -62,8 +70,9 @@ final class CheckCommand {
       + "  --format text|json       text (default) or json for CI pipelines (json lists every warning)\n"
       + "  --all                    print every warning; by default the first 10 of each kind, then a count\n"
       + "\n"
-      + "exit status: 0 clean, 1 warnings only, 2 errors (an invalid policy, a live chain that does not match, or\n"
-      + "a live leaf certificate that is expired or not yet valid)\n";
+      + "exit status: 0 clean, 1 warnings only (an unreachable host included), 2 errors (an invalid policy, a live\n"
+      + "chain that does not match, a live leaf certificate that is expired or not yet valid, a --target no pin-set\n"
+      + "covers, or with --strict a host that could not be checked)\n";
 
   private CheckCommand() {}
 
@@ -96,8 +105,8 @@ final class CheckCommand {
 
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     Arguments arguments = Arguments.parse(args, 1,
-        Set.of("format", "port", "truststore", "truststore-password", "timeout", "parallel", "budget"),
-        Set.of("online", "help", "all"));
+        Set.of("format", "port", "truststore", "truststore-password", "timeout", "parallel", "budget", "target"),
+        Set.of("online", "help", "all", "strict"));
     if (arguments.flag("help")) {
       out.print(USAGE);
       return CLEAN;
@@ -115,6 +124,14 @@ final class CheckCommand {
     int parallel = number(arguments, "parallel", 8, 1, 64);
     long budgetMillis = number(arguments, "budget", 300, 1, 86_400) * 1000L;
     String file = arguments.operands().get(0);
+    boolean strict = arguments.flag("strict");
+    if (!arguments.flag("online") && (strict || !arguments.options("target").isEmpty())) {
+      throw new UsageException((strict ? "--strict" : "--target") + " applies to --online; add --online");
+    }
+    List<Endpoint> targets = new ArrayList<>();
+    for (String target : arguments.options("target")) {
+      targets.add(Endpoint.parse(target, port));
+    }
 
     List<Map<String, Object>> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
@@ -139,10 +156,44 @@ final class CheckCommand {
       if (arguments.flag("online")) {
         X509TrustManager trustManager = TrustStores.load(arguments.option("truststore"),
             arguments.option("truststore-password"));
-        for (HostCheck check : checkOnline(policy, port, timeout, parallel, budgetMillis, trustManager)) {
+        List<PinSet> sets = new ArrayList<>();
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (targets.isEmpty()) {
+          for (PinSet set : policy.pinSets()) {
+            for (HostPattern pattern : set.hosts()) {
+              if (pattern.kind() == HostPattern.Kind.EXACT) {
+                sets.add(set);
+                endpoints.add(new Endpoint(pattern.domain(), port));
+              }
+            }
+          }
+        }
+        for (Endpoint target : targets) {
+          String host = HostName.normalizeConnectionHost(target.host);
+          PinSet set = host == null ? null : policy.match(host);
+          if (set == null) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("message", "--target " + target + " matches no pin-set in " + file + "; add " + target.host
+                + " to the hosts of the set meant to pin it, or correct the target");
+            errors.add(error);
+          } else {
+            sets.add(set);
+            endpoints.add(target);
+          }
+        }
+        for (HostCheck check : checkOnline(sets, endpoints, timeout, parallel, budgetMillis, trustManager)) {
           online.add(check.result);
           warnings.addAll(check.warnings);
           errors.addAll(check.errors);
+          for (String unchecked : check.unchecked) {
+            if (strict) {
+              Map<String, Object> error = new LinkedHashMap<>();
+              error.put("message", unchecked + " (--strict: a host not checked is an error)");
+              errors.add(error);
+            } else {
+              warnings.add(unchecked);
+            }
+          }
         }
       }
     }
@@ -166,11 +217,50 @@ final class CheckCommand {
     return status;
   }
 
+  /** A host and the port to check it on: {@code host}, {@code host:port} or {@code [v6]:port}. */
+  static final class Endpoint {
+    final String host;
+    final int port;
+
+    Endpoint(String host, int port) {
+      this.host = host;
+      this.port = port;
+    }
+
+    static Endpoint parse(String target, int defaultPort) throws UsageException {
+      String what = "--target '" + target + "'";
+      if (target.startsWith("[")) {
+        int end = target.indexOf(']');
+        if (end < 0 || (end + 1 < target.length() && target.charAt(end + 1) != ':')) {
+          throw new UsageException(what + ": write an IPv6 address as [::1]:443");
+        }
+        return new Endpoint(target.substring(1, end), end + 1 < target.length()
+            ? ChainSource.parsePort(what, target.substring(end + 2)) : defaultPort);
+      }
+      int colon = target.indexOf(':');
+      if (colon != target.lastIndexOf(':')) {
+        throw new UsageException(what + ": write an IPv6 address as [::1]:443");
+      }
+      if (colon == 0 || target.isEmpty()) {
+        throw new UsageException(what + ": expected host[:port], e.g. api.partner.example:8443");
+      }
+      return colon < 0 ? new Endpoint(target, defaultPort)
+          : new Endpoint(target.substring(0, colon), ChainSource.parsePort(what, target.substring(colon + 1)));
+    }
+
+    @Override
+    public String toString() {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
   /** What checking one host found: its result, and the warnings and errors it adds. */
   private static final class HostCheck {
     final Map<String, Object> result = new LinkedHashMap<>();
     final List<String> warnings = new ArrayList<>();
     final List<Map<String, Object>> errors = new ArrayList<>();
+    /** Why the host could not be checked: a warning, or with --strict an error. */
+    final List<String> unchecked = new ArrayList<>();
 
     HostCheck(PinSet set, String host, int port) {
       result.put("host", host);
@@ -180,23 +270,13 @@ final class CheckCommand {
   }
 
   /**
-   * Checks every exact host of every set, {@code parallel} at a time, within {@code budgetMillis} for all of
-   * them: one slow host must not hold a CI pipeline for hours. Results come in policy order whatever order the
-   * checks finish in; a host not checked when the budget runs out is a warning, like one that cannot be reached.
+   * Checks each endpoint against its set, {@code parallel} at a time, within {@code budgetMillis} for all of
+   * them: one slow host must not hold a CI pipeline for hours. Results come in the given order whatever order the
+   * checks finish in; a host not checked when the budget runs out is reported like one that cannot be reached.
    */
-  private static List<HostCheck> checkOnline(Policy policy, int port, int timeout, int parallel, long budgetMillis,
-      X509TrustManager trustManager) throws InterruptedException {
+  private static List<HostCheck> checkOnline(List<PinSet> sets, List<Endpoint> hosts, int timeout, int parallel,
+      long budgetMillis, X509TrustManager trustManager) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
-    List<PinSet> sets = new ArrayList<>();
-    List<String> hosts = new ArrayList<>();
-    for (PinSet set : policy.pinSets()) {
-      for (HostPattern pattern : set.hosts()) {
-        if (pattern.kind() == HostPattern.Kind.EXACT) {
-          sets.add(set);
-          hosts.add(pattern.domain());
-        }
-      }
-    }
     List<HostCheck> checks = new ArrayList<>();
     if (hosts.isEmpty()) {
       return checks;
@@ -211,8 +291,8 @@ final class CheckCommand {
       List<Future<HostCheck>> futures = new ArrayList<>();
       for (int i = 0; i < hosts.size(); i++) {
         PinSet set = sets.get(i);
-        String host = hosts.get(i);
-        futures.add(pool.submit(() -> checkOnline(set, host, port, timeout, trustManager)));
+        Endpoint host = hosts.get(i);
+        futures.add(pool.submit(() -> checkOnline(set, host.host, host.port, timeout, trustManager)));
       }
       for (int i = 0; i < futures.size(); i++) {
         long remaining = Math.max(0, deadline - System.nanoTime());
@@ -220,13 +300,12 @@ final class CheckCommand {
           checks.add(futures.get(i).get(remaining, TimeUnit.NANOSECONDS));
         } catch (TimeoutException | ExecutionException e) {
           futures.get(i).cancel(true);
-          HostCheck check = new HostCheck(sets.get(i), hosts.get(i), port);
+          HostCheck check = new HostCheck(sets.get(i), hosts.get(i).host, hosts.get(i).port);
           String why = e instanceof TimeoutException
               ? "the --budget of " + budgetMillis / 1000 + " s for all hosts ran out first" : String.valueOf(e.getCause());
           check.result.put("result", "unchecked");
           check.result.put("detail", why);
-          check.warnings.add(hosts.get(i) + ":" + port + " (pin-set '" + sets.get(i).name() + "') was not checked: "
-              + why);
+          check.unchecked.add(hosts.get(i) + " (pin-set '" + sets.get(i).name() + "') was not checked: " + why);
           checks.add(check);
         }
       }
@@ -248,7 +327,7 @@ final class CheckCommand {
     } catch (Exception e) {
       result.put("result", "unreachable");
       result.put("detail", String.valueOf(e));
-      warnings.add(host + ":" + port + " (pin-set '" + set.name() + "') could not be checked: " + e);
+      check.unchecked.add(new Endpoint(host, port) + " (pin-set '" + set.name() + "') could not be checked: " + e);
       return check;
     }
     PinMatcher.Match match = new PinMatcher(new SpkiPins(64), new SignatureCache(64)).match(chain, set,

@@ -211,6 +211,92 @@ class CheckCommandTest {
         + "could not be checked");
   }
 
+  @Test
+  void makesAnUnreachableHostAnErrorWhenStrict() throws Exception {
+    Path policy = policy("strict.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+    CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--strict", "--port", "1",
+        "--timeout", "2");
+
+    assertThat(run.status).as(run.toString()).isEqualTo(2);
+    assertThat(run.out).contains("(pin-set 'local'): unreachable")
+        .contains("error: localhost:1 (pin-set 'local') could not be checked: ")
+        .contains(" (--strict: a host not checked is an error)")
+        .doesNotContain("warning: localhost:1").endsWith("1 error(s), 0 warning(s)\n");
+  }
+
+  @Test
+  void checksOnlyTheTargetsGivenEachOnItsOwnPort() throws Exception {
+    try (TestTlsServer other = TestTlsServer.start(LEAF.keyPair.getPrivate(), LEAF.certificate,
+        INTERMEDIATE.certificate)) {
+      Path policy = policy("targets.yaml", "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost, "
+          + "unreachable.invalid]\n    pins: [" + INTERMEDIATE.pin() + ", " + ROOT.pin() + "]\n");
+      CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--strict",
+          "--target", "localhost:" + server.port(), "--target=localhost:" + other.port(),
+          "--truststore", trustStore.toString(), "--truststore-password", "changeit");
+
+      assertThat(run.status).as(run.toString()).isZero();
+      assertThat(run.out.split("\n")).filteredOn(line -> line.startsWith("online: ")).containsExactly(
+          "online: localhost:" + server.port() + " (pin-set 'local'): match [" + LEAF.pin() + ": CN=localhost, "
+              + INTERMEDIATE.pin() + ": CN=Check Issuing CA, " + ROOT.pin() + ": CN=Check Root]",
+          "online: localhost:" + other.port() + " (pin-set 'local'): match [" + LEAF.pin() + ": CN=localhost, "
+              + INTERMEDIATE.pin() + ": CN=Check Issuing CA, " + ROOT.pin() + ": CN=Check Root]");
+      assertThat(run.out).doesNotContain("unreachable.invalid");
+    }
+  }
+
+  @Test
+  void takesATargetAsCoveredByAWildcardSet() throws Exception {
+    Path policy = policy("wildcard-target.yaml", "version: 1\npin-sets:\n  - name: wild\n    hosts: [\"*.localhost\"]\n"
+        + "    pins: [" + INTERMEDIATE.pin() + ", " + ROOT.pin() + "]\n");
+    CliRunner.Result run = CliRunner.run("check", policy.toString(), "--online", "--target",
+        "api.localhost:" + server.port(), "--timeout", "2", "--truststore", trustStore.toString(),
+        "--truststore-password", "changeit");
+
+    assertThat(run.out).as(run.toString()).contains("online: api.localhost:" + server.port() + " (pin-set 'wild'): ");
+  }
+
+  @Test
+  void refusesATargetNoPinSetCovers() throws Exception {
+    Path policy = policy("uncovered.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+    CliRunner.Result run = online(policy, "--target", "api.partner.example:8443", "--target",
+        "localhost:" + server.port());
+
+    assertThat(run.status).as(run.toString()).isEqualTo(2);
+    assertThat(run.out).contains("error: --target api.partner.example:8443 matches no pin-set in " + policy
+        + "; add api.partner.example to the hosts of the set meant to pin it, or correct the target")
+        .contains("online: localhost:" + server.port() + " (pin-set 'local'): match")
+        .doesNotContain("online: api.partner.example");
+  }
+
+  static Stream<Arguments> badTargetUsage() {
+    return Stream.of(
+        Arguments.of("target without --online", new String[] {"--target", "localhost:443"},
+            "pin-agent: --target applies to --online; add --online (see --help)\n"),
+        Arguments.of("strict without --online", new String[] {"--strict"},
+            "pin-agent: --strict applies to --online; add --online (see --help)\n"),
+        Arguments.of("port not a number", new String[] {"--online", "--target", "localhost:https"},
+            "pin-agent: --target 'localhost:https': the port must be a number from 1 to 65535, got 'https' "
+                + "(see --help)\n"),
+        Arguments.of("IPv6 without brackets", new String[] {"--online", "--target", "::1:443"},
+            "pin-agent: --target '::1:443': write an IPv6 address as [::1]:443 (see --help)\n"),
+        Arguments.of("no host", new String[] {"--online", "--target", ":443"},
+            "pin-agent: --target ':443': expected host[:port], e.g. api.partner.example:8443 (see --help)\n"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badTargetUsage")
+  void refusesBadTargetUsageSayingWhatToWrite(String guards, String[] options, String message) throws Exception {
+    Path policy = policy("usage.yaml", localhostPinnedTo(INTERMEDIATE.pin(), ROOT.pin()));
+    String[] args = new String[options.length + 2];
+    args[0] = "check";
+    args[1] = policy.toString();
+    System.arraycopy(options, 0, args, 2, options.length);
+    CliRunner.Result run = CliRunner.run(args);
+
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.err).isEqualTo(message);
+  }
+
   /** localhost and 127.0.0.1: two hosts, both reaching a server on 127.0.0.1. */
   private static Path twoHostsPinned(String name) throws Exception {
     return policy(name, "version: 1\npin-sets:\n  - name: local\n    hosts: [localhost, 127.0.0.1]\n    pins: ["
