@@ -51,9 +51,9 @@ final class PinsCommand {
       + "  --truststore FILE        judge trust with this trust store instead of the JVM's\n"
       + "  --truststore-password P  its password\n"
       + "  --timeout SECONDS        name lookup, connect and handshake together (default 10)\n"
-      + "  --accept-untrusted       with --format yaml, exit 0 even when the trust store refuses the chain\n"
+      + "  --accept-untrusted       with --format yaml or pins, exit 0 even when the trust store refuses the chain\n"
       + "\n"
-      + "exit status: 0 printed; 1 with --format yaml, printed but the chain is not trusted or its leaf is out of\n"
+      + "exit status: 0 printed; 1 with --format yaml or pins, printed but the chain is not trusted or its leaf is out of\n"
       + "its validity (the verdict heads the YAML; --accept-untrusted makes this 0); 2 the chain could not be\n"
       + "read (or a usage error)\n";
 
@@ -88,8 +88,9 @@ final class PinsCommand {
       // The YAML is meant to be pasted into a policy, often by a script: a chain the JVM refuses must not pass
       // for a good one.
       if (!report.problems.isEmpty() && !arguments.flag("accept-untrusted")) {
-        err.println("pin-agent: " + Printable.of(report.problems.get(0)) + "; the pin-set is printed with the "
-            + "verdict on top; pass --accept-untrusted to exit 0 all the same");
+        err.println("pin-agent: " + Printable.of(report.problems.get(0)) + (format.equals("yaml")
+            ? "; the pin-set is printed with the verdict on top" : "; the pins are printed all the same")
+            + "; pass --accept-untrusted to exit 0 all the same");
         return 1;
       }
     } else if (format.equals("json")) {

@@ -302,6 +302,17 @@ class PinsCommandTest {
   }
 
   @Test
+  void exitsNonZeroForPinLinesOfAChainTheJvmRefusesAsForYaml() {
+    CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "pins", "--truststore",
+        trustingOther.toString(), "--truststore-password", "changeit");
+
+    assertThat(run.status).as(run.toString()).isEqualTo(1);
+    assertThat(run.out).contains("- " + INTERMEDIATE.pin());
+    assertThat(run.err).startsWith("pin-agent: NOT TRUSTED by the trust store: ")
+        .contains("; the pins are printed all the same; pass --accept-untrusted");
+  }
+
+  @Test
   void printsThePinsOfAServersChainAsLinesTooAsTheYamlWouldPinThem() {
     CliRunner.Result run = CliRunner.run("pins", target(server), "--format", "pins", "--truststore",
         trustingRoot.toString(), "--truststore-password", "changeit");
