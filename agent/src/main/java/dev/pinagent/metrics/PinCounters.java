@@ -1,10 +1,12 @@
 package dev.pinagent.metrics;
 
+import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.verify.CheckResult;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  * very first handshake either way.
  *
  * <p>Check counters for each pin-set exist from the start, so dashboards see a zero rather than no series
- * before the first handshake, and the hot path does no lookup but one identity hash probe. Host names are the
+ * before the first handshake, and the hot path does no lookup but one identity hash probe. So do the match
+ * counters of each pin of each set (which pin matched tells whether an old pin is still in use during a
+ * rotation; the policy bounds their number): a match costs one more hash probe, with the pin's cached hash,
+ * and allocates nothing. Host names are the
  * one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their name in violations,
  * later ones are counted as {@link #OTHER_HOST}.
  */
@@ -60,6 +65,7 @@ public final class PinCounters {
   private final Policy policy;
   private final int maxViolationHosts;
   private final Map<PinSet, LongAdder[]> setChecks = new IdentityHashMap<>();
+  private final Map<PinSet, Map<Pin, LongAdder>> pinMatches = new IdentityHashMap<>();
   private final LongAdder unpinned = new LongAdder();
   private final LongAdder unknownHost = new LongAdder();
   private final LongAdder policyLoadSuccesses = new LongAdder();
@@ -78,6 +84,11 @@ public final class PinCounters {
         counters[result.ordinal()] = new LongAdder();
       }
       setChecks.put(set, counters);
+      Map<Pin, LongAdder> byPin = new LinkedHashMap<>();
+      for (Pin pin : set.pins()) {
+        byPin.put(pin, new LongAdder());
+      }
+      pinMatches.put(set, byPin);
     }
   }
 
@@ -93,6 +104,15 @@ public final class PinCounters {
       unknownHost.increment();
     } else {
       setChecks.get(set)[result.ordinal()].increment();
+    }
+  }
+
+  /** Counts a check of {@code set} that matched, and {@code pin} as the pin that matched it. */
+  public void recordMatch(PinSet set, Pin pin) {
+    setChecks.get(set)[CheckResult.MATCH.ordinal()].increment();
+    LongAdder byPin = pin == null ? null : pinMatches.get(set).get(pin);
+    if (byPin != null) {
+      byPin.increment();
     }
   }
 
@@ -140,6 +160,11 @@ public final class PinCounters {
   /** The check counter of {@code set} for {@code result}; {@code null} for a result sets are not counted by. */
   LongAdder checks(PinSet set, CheckResult result) {
     return setChecks.get(set)[result.ordinal()];
+  }
+
+  /** The match counters of {@code set}, one per pin, in policy order. */
+  Map<Pin, LongAdder> pinMatches(PinSet set) {
+    return Collections.unmodifiableMap(pinMatches.get(set));
   }
 
   LongAdder unpinned() {
