@@ -1,5 +1,6 @@
 package dev.pinagent.metrics;
 
+import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
@@ -24,11 +25,18 @@ import java.util.concurrent.atomic.LongAdder;
  * rotation; the policy bounds their number): a match costs one more hash probe, with the pin's cached hash,
  * and allocates nothing. Host names are the
  * one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their name in violations,
- * later ones are counted as {@link #OTHER_HOST}.
+ * later ones are counted as {@link #OTHER_HOST}. Each set also has one violation series at zero from the start,
+ * with the host {@link #NO_HOST}.
  */
 public final class PinCounters {
   /** The host of violations past the cap on distinct host names. */
   public static final String OTHER_HOST = "other";
+
+  /**
+   * The host of each pin-set's violation series that exists from the start, at zero, so that queries and alerts
+   * on violations see a series (and an increase from zero) before the first one. Not counted against the cap.
+   */
+  public static final String NO_HOST = "none";
 
   /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
   static final CheckResult[] SET_RESULTS = {
@@ -89,6 +97,8 @@ public final class PinCounters {
         byPin.put(pin, new LongAdder());
       }
       pinMatches.put(set, byPin);
+      // A set's mode decides the action of all its violations: only that series can ever count.
+      violations.put(new ViolationKey(set, NO_HOST, set.mode() == Mode.ENFORCE), new LongAdder());
     }
   }
 

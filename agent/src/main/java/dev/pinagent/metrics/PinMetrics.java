@@ -108,6 +108,7 @@ public final class PinMetrics implements MeterBinder {
       if (!registeredSeries.contains(key)) {
         FunctionCounter.builder(VIOLATIONS, violation.getValue(), LongAdder::doubleValue)
             .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
+            .baseUnit("violations")
             .tag("pin_set", key.set.name())
             .tag("host", key.host)
             .tag("action", key.blocked ? "blocked" : "reported")

@@ -46,7 +46,9 @@ class MetricsEndpointTest {
     counters.recordAgentError("metrics_endpoint");
 
     assertThat(first).contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"match\"} 1.0");
-    assertThat(first).doesNotContain("tls_pin_violations_total");
+    assertThat(first).as("the set's violation series at zero, before any violation")
+        .contains("tls_pin_violations_total{action=\"blocked\",host=\"none\",pin_set=\"api\"} 0.0")
+        .doesNotContain("host=\"api.example.com\"");
     assertThat(failures).isEmpty();
     try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, export)) {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

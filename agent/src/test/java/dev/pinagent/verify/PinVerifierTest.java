@@ -207,7 +207,8 @@ class PinVerifierTest {
         .isEqualTo(CheckResult.MISMATCH);
     assertThat(registry().get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter()
         .count()).isEqualTo(1);
-    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").tag("host", "api.example.com")
+        .functionCounter().count()).isEqualTo(1);
     assertThat(log).singleElement().asString().contains("action=reported");
   }
 
@@ -276,7 +277,7 @@ class PinVerifierTest {
       verifier.check(TestPki.chain(evilLeaf.certificate), host, 443, trustingBoth);
     }
     assertThat(registry().get(PinMetrics.VIOLATIONS).functionCounters()).extracting(c -> c.getId().getTag("host"))
-        .containsExactlyInAnyOrder("a.example.com", "b.example.com", "other");
+        .containsExactlyInAnyOrder("none", "a.example.com", "b.example.com", "other");
     assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "other").functionCounter().count()).isEqualTo(2);
   }
 
@@ -385,6 +386,27 @@ class PinVerifierTest {
     long allocated = allocations.getThreadAllocatedBytes(thread) - before;
     assertThat(allocated).as("bytes allocated by 10,000 remembered matches").isLessThan(10_000);
     assertThat(matches("api", intermediate.pin())).isEqualTo(30_000);
+  }
+
+  @Test
+  void registersAViolationSeriesAtZeroForEverySetAndItsActionBeforeTheFirstViolation() {
+    verifier("version: 1\npin-sets:\n"
+        + "  - name: api\n    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n"
+        + "  - name: trial\n    mode: report\n    hosts: [trial.example.com]\n    pins: [" + root.pin() + "]\n");
+    assertThat(registry().get(PinMetrics.VIOLATIONS).functionCounters())
+        .extracting(c -> c.getId().getTag("pin_set") + " " + c.getId().getTag("host") + " "
+            + c.getId().getTag("action") + " " + c.count())
+        .containsExactlyInAnyOrder("api none blocked 0.0", "trial none reported 0.0");
+  }
+
+  @Test
+  void countsViolationsUnderTheirHostBesideTheSeriesAtZero() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "none").functionCounter().count()).isZero();
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "api.example.com").functionCounter().count())
+        .isEqualTo(1);
   }
 
   @Test
