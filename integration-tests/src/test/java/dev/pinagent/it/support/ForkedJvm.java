@@ -224,6 +224,10 @@ public final class ForkedJvm {
       }
     }
 
+    public long pid() {
+      return process.pid();
+    }
+
     public void closeInput() {
       try {
         process.getOutputStream().close();
