@@ -13,6 +13,10 @@ import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
 import java.lang.instrument.Instrumentation;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +141,53 @@ final class AgentStartup {
   private static void touchLibraries() {
     List.of(org.yaml.snakeyaml.LoaderOptions.class, io.micrometer.core.instrument.MeterRegistry.class,
         net.bytebuddy.jar.asm.Type.class);
+  }
+
+  /** The main class of the jar's own tools ({@code java -jar pin-agent.jar pins|check ...}). */
+  static final String CLI_MAIN_CLASS = "dev.pinagent.cli.PinAgentCli";
+
+  /**
+   * Whether this JVM runs the agent jar's own tools, so the agent must not start in it: a shell that exports
+   * {@code JAVA_TOOL_OPTIONS} with {@code -javaagent} hands the agent to every JVM it starts, {@code java -jar
+   * pin-agent.jar check} included, which would then pin itself and bind the service's metrics port.
+   *
+   * @param javaCommand the {@code sun.java.command} property: the main class or {@code -jar} path, then the
+   *     arguments; {@code null} when the launcher did not set it
+   * @param agentJar the jar the agent's classes come from, or {@code null} when not from a jar. With {@code -jar},
+   *     the agent's classes come from that jar even when {@code -javaagent} names a copy: it is first on the class
+   *     path.
+   * @param workingDirectory what a relative {@code -jar} path is relative to
+   */
+  static boolean runsOwnTools(String javaCommand, Path agentJar, Path workingDirectory) {
+    if (javaCommand == null) {
+      return false;
+    }
+    String command = javaCommand.strip();
+    if (command.equals(CLI_MAIN_CLASS) || command.startsWith(CLI_MAIN_CLASS + " ")) {
+      return true;
+    }
+    int jarEnd = command.indexOf(".jar");
+    if (agentJar == null || jarEnd < 0 || (jarEnd + 4 < command.length() && command.charAt(jarEnd + 4) != ' ')) {
+      return false;
+    }
+    try {
+      Path launched = workingDirectory.resolve(command.substring(0, jarEnd + 4)).toAbsolutePath().normalize();
+      return launched.equals(agentJar.toAbsolutePath().normalize())
+          || (Files.exists(launched) && Files.isSameFile(launched, agentJar));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** {@link #runsOwnTools(String, Path, Path)} for this JVM. */
+  static boolean runsOwnTools() {
+    try {
+      URL location = AgentStartup.class.getProtectionDomain().getCodeSource().getLocation();
+      Path jar = location == null || !location.getPath().endsWith(".jar") ? null : Paths.get(location.toURI());
+      return runsOwnTools(System.getProperty("sun.java.command"), jar, Paths.get(""));
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   /**

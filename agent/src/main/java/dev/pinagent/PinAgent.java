@@ -10,7 +10,8 @@ import java.lang.instrument.Instrumentation;
  * operator asked for pinning must not start); at dynamic attach it fails the attach instead, leaving the
  * running service alone. The agent is attached once: a second load (the jar given in both
  * {@code JAVA_TOOL_OPTIONS} and on the command line, or attached again) is refused the same way, and the
- * first load's policy stays in force.
+ * first load's policy stays in force. In a JVM that runs the jar's own tools the agent does nothing (see
+ * {@link AgentStartup#runsOwnTools(String, java.nio.file.Path, java.nio.file.Path)}).
  */
 public final class PinAgent {
   /** The exit status of a JVM refused at startup because the agent's configuration is invalid. */
@@ -20,6 +21,11 @@ public final class PinAgent {
 
   public static void premain(String agentArgs, Instrumentation instrumentation) {
     try {
+      if (AgentStartup.runsOwnTools()) {
+        // java -jar pin-agent.jar check ... under a JAVA_TOOL_OPTIONS that carries the agent: the tools pin
+        // nothing and serve no metrics, and say nothing of it (the JVM has printed the option it picked up).
+        return;
+      }
       AgentStartup.start(agentArgs, instrumentation, true);
     } catch (AgentStartup.ConfigurationException e) {
       System.err.println("[pin-agent] FATAL: " + Printable.of(e.getMessage()));

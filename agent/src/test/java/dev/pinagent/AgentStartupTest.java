@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.bridge.PinEnforcement;
 import dev.pinagent.bridge.TrustManagerWrapping;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import javax.net.ssl.X509TrustManager;
@@ -82,5 +84,31 @@ class AgentStartupTest {
   })
   void pointsAtTheEnvironmentVariableThatHoldsAJavaagent(String variable, String value, String where) {
     assertThat(AgentStartup.whereTheOptionsAre(Map.of(variable, value))).isEqualTo(where);
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', value = {
+      "the jar's tools by absolute path          | /opt/pin-agent.jar check /etc/pins.yaml        | true",
+      "the jar's tools by relative path          | pin-agent.jar pins api.example.com              | true",
+      "the jar's tools with a dot segment        | ./../opt/pin-agent.jar check p.yaml             | true",
+      "the jar's tools without arguments         | /opt/pin-agent.jar                              | true",
+      "the tools' main class on a class path     | dev.pinagent.cli.PinAgentCli check p.yaml       | true",
+      "a service's main class                    | com.example.Service --port 8080                 | false",
+      "a service's jar                           | /srv/service.jar                                | false",
+      "a service's jar named after the agent     | /srv/pin-agent.jar.d/service.jar                | false",
+      "a main class that only starts like the tools | dev.pinagent.cli.PinAgentCliWrapper          | false",
+  })
+  void recognizesTheJvmOfItsOwnToolsSoTheAgentStaysOutOfIt(String row, String command, boolean ownTools) {
+    Path agentJar = Paths.get("/opt/pin-agent.jar");
+    assertThat(AgentStartup.runsOwnTools(command, agentJar, Paths.get("/opt")))
+        .as(row).isEqualTo(ownTools);
+  }
+
+  @Test
+  void startsWhereTheJavaCommandIsUnknown() {
+    assertThat(AgentStartup.runsOwnTools(null, Paths.get("/opt/pin-agent.jar"),
+        Paths.get("/"))).isFalse();
+    assertThat(AgentStartup.runsOwnTools("/opt/pin-agent.jar check", null, Paths.get("/")))
+        .as("agent classes not from a jar").isFalse();
   }
 }

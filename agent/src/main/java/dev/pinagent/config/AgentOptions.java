@@ -87,8 +87,12 @@ public final class AgentOptions {
     for (String pair : agentArgs.split(",")) {
       int equals = pair.indexOf('=');
       if (equals <= 0) {
+        // A bare option name is what jcmd's JVMTI.agent_load passes on when the options are not quoted: it
+        // splits its own arguments at '='.
+        String jcmd = keys().contains(pair.trim()) ? " (from jcmd JVMTI.agent_load? quote the options for jcmd: "
+            + "jcmd <pid> JVMTI.agent_load /opt/pin-agent.jar '\"policy=/etc/pins.yaml\"')" : "";
         throw new IllegalArgumentException("agent argument '" + pair
-            + "' is not key=value; expected e.g. policy=/etc/pins.yaml,metrics.port=9464");
+            + "' is not key=value; expected e.g. policy=/etc/pins.yaml,metrics.port=9464" + jcmd);
       }
       String key = known(pair.substring(0, equals).trim(), "agent argument");
       if (values.containsKey(key)) {

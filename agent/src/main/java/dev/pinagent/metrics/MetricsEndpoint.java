@@ -2,6 +2,7 @@ package dev.pinagent.metrics;
 
 import dev.pinagent.verify.Printable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -134,12 +136,29 @@ public final class MetricsEndpoint implements AutoCloseable {
     return start(host, port, scrape, onFailure, Limits.DEFAULT);
   }
 
+  /**
+   * Binds, saying what a port in use most likely means: the usual cause is another JVM with the agent on the same
+   * {@code metrics.port}, as every JVM a shell starts gets one when {@code JAVA_TOOL_OPTIONS} is exported there.
+   */
+  private static void bind(ServerSocketChannel server, String host, int port, int backlog) throws IOException {
+    try {
+      server.bind(new InetSocketAddress(host, port), backlog);
+    } catch (BindException e) {
+      String reason = String.valueOf(e.getMessage());
+      BindException explained = new BindException(reason.toLowerCase(Locale.ROOT).contains("in use")
+          ? "port " + port + " is in use (another JVM with the agent?); metrics.port must differ per JVM on a host"
+          : "cannot bind " + host + ":" + port + ": " + reason);
+      explained.initCause(e);
+      throw explained;
+    }
+  }
+
   static MetricsEndpoint start(String host, int port, Supplier<String> scrape, Consumer<Throwable> onFailure,
       Limits limits) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open();
     Selector selector = null;
     try {
-      server.bind(new InetSocketAddress(host, port), limits.maxConnections);
+      bind(server, host, port, limits.maxConnections);
       server.configureBlocking(false);
       selector = Selector.open();
       MetricsEndpoint endpoint = new MetricsEndpoint(server, selector, scrape, onFailure, limits);

@@ -1,10 +1,13 @@
 package dev.pinagent.metrics;
 
+import dev.pinagent.policy.Mode;
+import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.verify.CheckResult;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,13 +20,23 @@ import java.util.concurrent.atomic.LongAdder;
  * very first handshake either way.
  *
  * <p>Check counters for each pin-set exist from the start, so dashboards see a zero rather than no series
- * before the first handshake, and the hot path does no lookup but one identity hash probe. Host names are the
+ * before the first handshake, and the hot path does no lookup but one identity hash probe. So do the match
+ * counters of each pin of each set (which pin matched tells whether an old pin is still in use during a
+ * rotation; the policy bounds their number): a match costs one more hash probe, with the pin's cached hash,
+ * and allocates nothing. Host names are the
  * one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their name in violations,
- * later ones are counted as {@link #OTHER_HOST}.
+ * later ones are counted as {@link #OTHER_HOST}. Each set also has one violation series at zero from the start,
+ * with the host {@link #NO_HOST}.
  */
 public final class PinCounters {
   /** The host of violations past the cap on distinct host names. */
   public static final String OTHER_HOST = "other";
+
+  /**
+   * The host of each pin-set's violation series that exists from the start, at zero, so that queries and alerts
+   * on violations see a series (and an increase from zero) before the first one. Not counted against the cap.
+   */
+  public static final String NO_HOST = "none";
 
   /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
   static final CheckResult[] SET_RESULTS = {
@@ -60,6 +73,7 @@ public final class PinCounters {
   private final Policy policy;
   private final int maxViolationHosts;
   private final Map<PinSet, LongAdder[]> setChecks = new IdentityHashMap<>();
+  private final Map<PinSet, Map<Pin, LongAdder>> pinMatches = new IdentityHashMap<>();
   private final LongAdder unpinned = new LongAdder();
   private final LongAdder unknownHost = new LongAdder();
   private final LongAdder policyLoadSuccesses = new LongAdder();
@@ -78,6 +92,13 @@ public final class PinCounters {
         counters[result.ordinal()] = new LongAdder();
       }
       setChecks.put(set, counters);
+      Map<Pin, LongAdder> byPin = new LinkedHashMap<>();
+      for (Pin pin : set.pins()) {
+        byPin.put(pin, new LongAdder());
+      }
+      pinMatches.put(set, byPin);
+      // A set's mode decides the action of all its violations: only that series can ever count.
+      violations.put(new ViolationKey(set, NO_HOST, set.mode() == Mode.ENFORCE), new LongAdder());
     }
   }
 
@@ -93,6 +114,15 @@ public final class PinCounters {
       unknownHost.increment();
     } else {
       setChecks.get(set)[result.ordinal()].increment();
+    }
+  }
+
+  /** Counts a check of {@code set} that matched, and {@code pin} as the pin that matched it. */
+  public void recordMatch(PinSet set, Pin pin) {
+    setChecks.get(set)[CheckResult.MATCH.ordinal()].increment();
+    LongAdder byPin = pin == null ? null : pinMatches.get(set).get(pin);
+    if (byPin != null) {
+      byPin.increment();
     }
   }
 
@@ -140,6 +170,11 @@ public final class PinCounters {
   /** The check counter of {@code set} for {@code result}; {@code null} for a result sets are not counted by. */
   LongAdder checks(PinSet set, CheckResult result) {
     return setChecks.get(set)[result.ordinal()];
+  }
+
+  /** The match counters of {@code set}, one per pin, in policy order. */
+  Map<Pin, LongAdder> pinMatches(PinSet set) {
+    return Collections.unmodifiableMap(pinMatches.get(set));
   }
 
   LongAdder unpinned() {

@@ -1,6 +1,7 @@
 package dev.pinagent.metrics;
 
 import dev.pinagent.policy.Mode;
+import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.verify.CheckResult;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -21,6 +22,7 @@ import java.util.function.LongSupplier;
  */
 public final class PinMetrics implements MeterBinder {
   public static final String CHECKS = "tls.pin.checks";
+  public static final String MATCHES = "tls.pin.matches";
   public static final String VIOLATIONS = "tls.pin.violations";
   public static final String POLICY_LOADS = "tls.pin.policy.loads";
   public static final String SET_EXPIRY = "tls.pin.set.expiry";
@@ -50,6 +52,15 @@ public final class PinMetrics implements MeterBinder {
     for (PinSet set : counters.policy().pinSets()) {
       for (CheckResult result : PinCounters.SET_RESULTS) {
         checkCounter(registry, set.name(), result, set.mode(), counters.checks(set, result));
+      }
+      for (Map.Entry<Pin, LongAdder> pin : counters.pinMatches(set).entrySet()) {
+        FunctionCounter.builder(MATCHES, pin.getValue(), LongAdder::doubleValue)
+            .description("TLS server chains that matched their pin-set, by the pinned key found on the "
+                + "certification path (the one nearest the leaf)")
+            .baseUnit("matches")
+            .tag("pin_set", set.name())
+            .tag("pin", pin.getKey().toString())
+            .register(registry);
       }
       if (set.expires().isPresent()) {
         Gauge.builder(SET_EXPIRY, set, s -> s.secondsUntilExpiry(clock.getAsLong()))
@@ -97,6 +108,7 @@ public final class PinMetrics implements MeterBinder {
       if (!registeredSeries.contains(key)) {
         FunctionCounter.builder(VIOLATIONS, violation.getValue(), LongAdder::doubleValue)
             .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
+            .baseUnit("violations")
             .tag("pin_set", key.set.name())
             .tag("host", key.host)
             .tag("action", key.blocked ? "blocked" : "reported")

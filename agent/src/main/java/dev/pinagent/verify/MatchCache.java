@@ -1,5 +1,6 @@
 package dev.pinagent.verify;
 
+import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
@@ -11,7 +12,8 @@ import javax.net.ssl.X509TrustManager;
  * identity comparisons: no path building, no hashing, no allocation. An entry holds for exactly the same
  * certificates (by identity: the JDK's certificate factory hands out the same objects for the same
  * encoding), pin-set, connection names and trust manager. Only matches are remembered; a mismatch is always
- * worked out in full, for its message. Bounded: past its limit it starts over.
+ * worked out in full, for its message. Each entry keeps the pin that matched, so that the warm check counts it
+ * without working it out again. Bounded: past its limit it starts over.
  */
 final class MatchCache {
   private final int capacity;
@@ -28,40 +30,44 @@ final class MatchCache {
     final String serverName;
     final String peerHost;
     final X509TrustManager trustManager;
+    final Pin pin;
 
-    Entry(X509Certificate[] chain, PinSet set, String serverName, String peerHost, X509TrustManager trustManager) {
+    Entry(X509Certificate[] chain, PinSet set, String serverName, String peerHost, X509TrustManager trustManager,
+        Pin pin) {
       this.chain = chain;
       this.set = set;
       this.serverName = serverName;
       this.peerHost = peerHost;
       this.trustManager = trustManager;
+      this.pin = pin;
     }
   }
 
-  boolean matched(X509Certificate[] chain, PinSet set, String serverName, String peerHost,
+  /** The pin that matched these certificates, names and trust manager before, or {@code null}. */
+  Pin matchedPin(X509Certificate[] chain, PinSet set, String serverName, String peerHost,
       X509TrustManager trustManager) {
     if (chain == null || chain.length == 0 || chain[0] == null) {
-      return false;
+      return null;
     }
     Entry entry = byLeaf.get(chain[0]);
     if (entry == null || entry.set != set || entry.trustManager != trustManager
         || entry.chain.length != chain.length || !Objects.equals(entry.serverName, serverName)
         || !Objects.equals(entry.peerHost, peerHost)) {
-      return false;
+      return null;
     }
     for (int i = 0; i < chain.length; i++) {
       if (entry.chain[i] != chain[i]) {
-        return false;
+        return null;
       }
     }
-    return true;
+    return entry.pin;
   }
 
   void remember(X509Certificate[] chain, PinSet set, String serverName, String peerHost,
-      X509TrustManager trustManager) {
+      X509TrustManager trustManager, Pin pin) {
     if (byLeaf.size() >= capacity) {
       byLeaf.clear();
     }
-    byLeaf.put(chain[0], new Entry(chain.clone(), set, serverName, peerHost, trustManager));
+    byLeaf.put(chain[0], new Entry(chain.clone(), set, serverName, peerHost, trustManager, pin));
   }
 }

@@ -1,5 +1,6 @@
 package dev.pinagent.verify;
 
+import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -30,10 +31,20 @@ public final class PinMatcher {
   public static final class Match {
     private final List<X509Certificate> path;
     private final String reason;
+    private final Pin pin;
 
-    Match(List<X509Certificate> path, String reason) {
+    private Match(List<X509Certificate> path, String reason, Pin pin) {
       this.path = path;
       this.reason = reason;
+      this.pin = pin;
+    }
+
+    static Match found(List<X509Certificate> path, Pin pin) {
+      return new Match(path, null, pin);
+    }
+
+    static Match notFound(List<X509Certificate> path, String reason) {
+      return new Match(path, reason, null);
     }
 
     public boolean matched() {
@@ -52,6 +63,14 @@ public final class PinMatcher {
     public String reason() {
       return reason;
     }
+
+    /**
+     * The pin that matched, or {@code null} for a mismatch: the pinned key nearest the leaf on the matching path
+     * (the leaf's own when it is pinned), which is the one a rotation retires or keeps.
+     */
+    public Pin pin() {
+      return pin;
+    }
   }
 
   /**
@@ -63,14 +82,14 @@ public final class PinMatcher {
    */
   public Match match(X509Certificate[] chain, PinSet set, List<String> hostNames, X509TrustManager trustManager) {
     if (chain == null || chain.length == 0) {
-      return new Match(new ArrayList<>(), "the server sent no certificate");
+      return Match.notFound(new ArrayList<>(), "the server sent no certificate");
     }
     X509Certificate leaf = chain[0];
     TrustAnchors anchors = TrustAnchors.of(trustManager);
     CertificationPath.Search search = CertificationPath.search(chain, anchors.certificates(), !anchors.named(),
         signatures);
     if (isPinned(leaf, set)) {
-      return new Match(search.shown(), null);
+      return Match.found(search.shown(), spkiPins.of(leaf));
     }
     CertificationPath invalid = null;
     X509Certificate invalidPinned = null;
@@ -87,27 +106,27 @@ public final class PinMatcher {
           invalidPinned = pinned;
         }
       } else if (namesAny(leaf, hostNames, candidate.anchor())) {
-        return new Match(candidate.withAnchor(), null);
+        return Match.found(candidate.withAnchor(), spkiPins.of(pinned));
       } else if (unnamed == null) {
         unnamed = candidate;
         unnamedPinned = pinned;
       }
     }
     if (unnamed != null) {
-      return new Match(unnamed.withAnchor(), "the pinned key " + describe(unnamedPinned)
+      return Match.notFound(unnamed.withAnchor(), "the pinned key " + describe(unnamedPinned)
           + " is on the path, but the leaf certificate does not name " + String.join(" or ", hostNames)
           + ", and a pinned CA vouches only for the names it certifies");
     }
     List<X509Certificate> shown = search.shown();
     if (invalid != null) {
-      return new Match(shown, "the pinned key " + describe(invalidPinned)
+      return Match.notFound(shown, "the pinned key " + describe(invalidPinned)
           + " is only on a certification path that is not valid (" + invalid + ": " + invalid.problem() + ")");
     }
     String reason = "no key on the certification path is pinned";
     if (!anchors.named() && !reachesATrustedAnchor(search)) {
       reason += unknownRootAdvice(shown);
     }
-    return new Match(shown, reason);
+    return Match.notFound(shown, reason);
   }
 
   private static boolean reachesATrustedAnchor(CertificationPath.Search search) {

@@ -171,8 +171,10 @@ public final class PinVerifier {
     if (set.isExpiredAt(clock.getAsLong())) {
       return record(set, CheckResult.EXPIRED);
     }
-    if (matches.matched(chain, set, sni, peer, trustManager)) {
-      return record(set, CheckResult.MATCH);
+    Pin remembered = matches.matchedPin(chain, set, sni, peer, trustManager);
+    if (remembered != null) {
+      counters.recordMatch(set, remembered);
+      return CheckResult.MATCH;
     }
     try {
       List<String> names = new ArrayList<>(2);
@@ -184,8 +186,9 @@ public final class PinVerifier {
       }
       PinMatcher.Match match = matcher.match(chain, set, names, trustManager);
       if (match.matched()) {
-        matches.remember(chain, set, sni, peer, trustManager);
-        return record(set, CheckResult.MATCH);
+        matches.remember(chain, set, sni, peer, trustManager, match.pin());
+        counters.recordMatch(set, match.pin());
+        return CheckResult.MATCH;
       }
       return violation(chain, match, host, port, set);
     } catch (RuntimeException e) {

@@ -74,6 +74,10 @@ class AgentOptionsTest {
             "unknown option 'POLCY' (environment variable PINAGENT_POLCY)"),
         Arguments.of("not key=value", "/etc/pins.yaml", properties(), Map.of(),
             "agent argument '/etc/pins.yaml' is not key=value"),
+        Arguments.of("a bare option name, as jcmd passes unquoted options", "policy", properties(), Map.of(),
+            "agent argument 'policy' is not key=value; expected e.g. policy=/etc/pins.yaml,metrics.port=9464 (from "
+                + "jcmd JVMTI.agent_load? quote the options for jcmd: jcmd <pid> JVMTI.agent_load "
+                + "/opt/pin-agent.jar '\"policy=/etc/pins.yaml\"')"),
         Arguments.of("given twice", "policy=/a.yaml,policy=/b.yaml", properties(), Map.of(),
             "agent argument 'policy' is given twice"),
         Arguments.of("port not a number", "policy=/p.yaml,metrics.port=http", properties(), Map.of(),

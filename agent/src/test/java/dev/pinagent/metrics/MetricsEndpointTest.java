@@ -1,6 +1,7 @@
 package dev.pinagent.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
@@ -8,8 +9,10 @@ import dev.pinagent.verify.CheckResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -46,7 +49,9 @@ class MetricsEndpointTest {
     counters.recordAgentError("metrics_endpoint");
 
     assertThat(first).contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"match\"} 1.0");
-    assertThat(first).doesNotContain("tls_pin_violations_total");
+    assertThat(first).as("the set's violation series at zero, before any violation")
+        .contains("tls_pin_violations_total{action=\"blocked\",host=\"none\",pin_set=\"api\"} 0.0")
+        .doesNotContain("host=\"api.example.com\"");
     assertThat(failures).isEmpty();
     try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, export)) {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -248,6 +253,17 @@ class MetricsEndpointTest {
       ByteArrayOutputStream response = new ByteArrayOutputStream();
       in.transferTo(response);
       return response.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void saysAPortInUseIsMostLikelyAnotherJvmWithTheAgent() throws IOException {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = taken.getLocalPort();
+      assertThatThrownBy(() -> MetricsEndpoint.start("127.0.0.1", port, () -> ""))
+          .isInstanceOf(BindException.class)
+          .hasMessageStartingWith("port " + port + " is in use (another JVM with the agent?)");
     }
   }
 }

@@ -256,7 +256,8 @@ class PinVerifierTest {
         .isEqualTo(CheckResult.MISMATCH);
     assertThat(registry().get(PinMetrics.CHECKS).tag("mode", "report").tag("result", "mismatch").functionCounter()
         .count()).isEqualTo(1);
-    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").functionCounter().count()).isEqualTo(1);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("action", "reported").tag("host", "api.example.com")
+        .functionCounter().count()).isEqualTo(1);
     assertThat(log).singleElement().asString().contains("action=reported");
   }
 
@@ -325,7 +326,7 @@ class PinVerifierTest {
       verifier.check(TestPki.chain(evilLeaf.certificate), host, 443, trustingBoth);
     }
     assertThat(registry().get(PinMetrics.VIOLATIONS).functionCounters()).extracting(c -> c.getId().getTag("host"))
-        .containsExactlyInAnyOrder("a.example.com", "b.example.com", "other");
+        .containsExactlyInAnyOrder("none", "a.example.com", "b.example.com", "other");
     assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "other").functionCounter().count()).isEqualTo(2);
   }
 
@@ -371,6 +372,90 @@ class PinVerifierTest {
     X509Certificate[] appended = TestPki.chain(evilLeaf.certificate, intermediate.certificate);
     assertThatThrownBy(() -> verifier.check(appended, "api.example.com", 443, trustingBoth))
         .isInstanceOf(CertificateException.class);
+  }
+
+  private double matches(String pinSet, String pin) {
+    return registry().get(PinMetrics.MATCHES).tag("pin_set", pinSet).tag("pin", pin).functionCounter().count();
+  }
+
+  @Test
+  void countsEachMatchUnderThePinNearestTheLeafOnTheCertificationPath() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", root.pin(), intermediate.pin()));
+    X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate);
+
+    assertThat(verifier.check(chain, "api.example.com", 443, trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThat(verifier.check(chain.clone(), "api.example.com", 443, trustingBoth))
+        .as("the second check is answered from the remembered match").isEqualTo(CheckResult.MATCH);
+
+    assertThat(matches("api", intermediate.pin())).isEqualTo(2);
+    assertThat(matches("api", root.pin())).as("the old pin of a rotation: still listed, no longer matched").isZero();
+    assertThat(checks("api", "match")).isEqualTo(2);
+  }
+
+  @Test
+  void countsAPinnedLeafKeyAsThePinThatMatched() throws Exception {
+    PinVerifier verifier = verifier(pinning("enforce", leaf.pin(), intermediate.pin()));
+    verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443, trustingBoth);
+    assertThat(matches("api", leaf.pin())).isEqualTo(1);
+    assertThat(matches("api", intermediate.pin())).isZero();
+  }
+
+  @Test
+  void registersAMatchCounterForEveryPinBeforeTheFirstCheck() {
+    String backup = TestPki.randomPin();
+    verifier(pinning("report", intermediate.pin(), backup));
+    assertThat(registry().get(PinMetrics.MATCHES).functionCounters()).extracting(c -> c.getId().getTag("pin"))
+        .containsExactlyInAnyOrder(intermediate.pin(), backup);
+  }
+
+  @Test
+  void countsNoPinForAMismatch() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class);
+    assertThat(matches("api", intermediate.pin())).isZero();
+  }
+
+  @Test
+  void aRememberedMatchIsCountedWithoutAllocating() throws Exception {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean
+        && ((com.sun.management.ThreadMXBean) threads).isThreadAllocatedMemorySupported());
+    com.sun.management.ThreadMXBean allocations = (com.sun.management.ThreadMXBean) threads;
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate);
+    for (int i = 0; i < 20_000; i++) {
+      verifier.check(chain, "api.example.com", 443, trustingBoth);
+    }
+    long thread = Thread.currentThread().getId();
+    long before = allocations.getThreadAllocatedBytes(thread);
+    for (int i = 0; i < 10_000; i++) {
+      verifier.check(chain, "api.example.com", 443, trustingBoth);
+    }
+    long allocated = allocations.getThreadAllocatedBytes(thread) - before;
+    assertThat(allocated).as("bytes allocated by 10,000 remembered matches").isLessThan(10_000);
+    assertThat(matches("api", intermediate.pin())).isEqualTo(30_000);
+  }
+
+  @Test
+  void registersAViolationSeriesAtZeroForEverySetAndItsActionBeforeTheFirstViolation() {
+    verifier("version: 1\npin-sets:\n"
+        + "  - name: api\n    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n"
+        + "  - name: trial\n    mode: report\n    hosts: [trial.example.com]\n    pins: [" + root.pin() + "]\n");
+    assertThat(registry().get(PinMetrics.VIOLATIONS).functionCounters())
+        .extracting(c -> c.getId().getTag("pin_set") + " " + c.getId().getTag("host") + " "
+            + c.getId().getTag("action") + " " + c.count())
+        .containsExactlyInAnyOrder("api none blocked 0.0", "trial none reported 0.0");
+  }
+
+  @Test
+  void countsViolationsUnderTheirHostBesideTheSeriesAtZero() {
+    PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
+    assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate), "api.example.com", 443, trustingBoth))
+        .isInstanceOf(CertificateException.class);
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "none").functionCounter().count()).isZero();
+    assertThat(registry().get(PinMetrics.VIOLATIONS).tag("host", "api.example.com").functionCounter().count())
+        .isEqualTo(1);
   }
 
   @Test

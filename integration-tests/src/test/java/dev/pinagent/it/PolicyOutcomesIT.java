@@ -38,6 +38,8 @@ class PolicyOutcomesIT extends LabTest {
         "mode=\"enforce\"")).as(metrics.text()).isEqualTo(1);
     assertThat(metrics.value("tls_pin_checks_total", "pin_set=\"partner\"", "result=\"mismatch\"")).isEqualTo(1);
     assertThat(metrics.value("tls_pin_checks_total", "pin_set=\"none\"", "result=\"unpinned\"")).isEqualTo(1);
+    assertThat(metrics.text()).as("the match, under the pin found on the path")
+        .contains("tls_pin_matches_total{pin=\"" + lab.goodIntermediate.pin() + "\",pin_set=\"partner\"} 1.0");
     assertThat(metrics.value("tls_pin_violations_total", "pin_set=\"partner\"", "host=\"localhost\"",
         "action=\"blocked\"")).isEqualTo(1);
     assertThat(metrics.value("tls_pin_policy_loads_total", "result=\"success\"")).isEqualTo(1);
@@ -61,7 +63,9 @@ class PolicyOutcomesIT extends LabTest {
         + " pin_set=partner action=reported");
     assertThat(metrics.value("tls_pin_checks_total", "pin_set=\"partner\"", "result=\"mismatch\"",
         "mode=\"report\"")).isEqualTo(1);
-    assertThat(metrics.value("tls_pin_violations_total", "action=\"reported\"")).isEqualTo(1);
+    assertThat(metrics.value("tls_pin_violations_total", "host=\"localhost\"", "action=\"reported\"")).isEqualTo(1);
+    assertThat(metrics.text()).as("the set's series at zero stays beside the violating host's")
+        .contains("tls_pin_violations_total{action=\"reported\",host=\"none\",pin_set=\"partner\"} 0.0");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,6 +8,8 @@ import dev.pinagent.it.support.LabTest;
 import dev.pinagent.it.support.JavaRuntimes;
 import dev.pinagent.it.support.Metrics;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -139,6 +141,63 @@ class StartupIT extends LabTest {
     assertThat(result.stderr.strip()).as("one line, the last").endsWith("\n[pin-agent] FATAL: PinAgent is already "
         + "attached with policy " + fleetPolicy + "; a second -javaagent with policy " + servicePolicy
         + " is refused: attach it once (JAVA_TOOL_OPTIONS or the command line, not both)");
+  }
+
+  /**
+   * A shell that exports JAVA_TOOL_OPTIONS with the agent hands it to every JVM it starts, the jar's own tools
+   * included: they must run as without it, neither pinning themselves nor binding the service's metrics port.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void theJarsOwnToolsIgnoreTheAgentThatJavaToolOptionsGivesThem(Path javaHome) throws IOException {
+    Path policy = lab.localhostPinnedToGoodIssuer("enforce");
+    try (ServerSocket service = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = service.getLocalPort();
+      ForkedJvm.Result result = ForkedJvm.on(javaHome)
+          .env("JAVA_TOOL_OPTIONS", "-javaagent:" + ForkedJvm.agentJar() + "=policy=" + policy
+              + ",metrics.port=" + port)
+          .jar(ForkedJvm.agentJar(), "check", policy.toString())
+          .run();
+
+      assertThat(result.exitCode).as(result.toString()).isZero();
+      assertThat(result.stderr).as("the JVM picked the agent up").contains("Picked up JAVA_TOOL_OPTIONS");
+      assertThat(result.stdout + result.stderr).as("the check ran: " + result)
+          .contains(policy.getFileName().toString());
+      assertThat(result.stderr).as("no line of the agent: no pinning, no endpoint, no port in use")
+          .doesNotContain("[pin-agent]");
+    }
+  }
+
+  /** Two JVMs with the agent and one metrics.port: the second says what the port in use most likely means. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jvms")
+  void saysAMetricsPortInUseIsMostLikelyAnotherJvmWithTheAgent(Path javaHome) throws IOException {
+    try (ServerSocket otherJvm = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = otherJvm.getLocalPort();
+      ForkedJvm.Running child = lab.client(javaHome)
+          .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",metrics.port=" + port)
+          .main(HttpsProbe.class, "jdk-default", "--hold", lab.good.url("localhost"))
+          .start();
+      child.awaitOutput("HOLD");
+      // The port is bound on a daemon thread right at start; a handshake later, it has long failed. A margin:
+      sleep();
+      child.closeInput();
+      ForkedJvm.Result result = child.await();
+
+      assertThat(result.resultFor(lab.good.url("localhost"))).as("pinning is unaffected").startsWith("OK");
+      assertThat(result.stderr).as(result.toString()).contains("[pin-agent] ERROR: metrics_endpoint failed; the "
+          + "metrics endpoint is not serving; pinning is unaffected: ")
+          .contains("port " + port + " is in use (another JVM with the agent?)");
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   static Stream<Arguments> hooksAndJvms() {

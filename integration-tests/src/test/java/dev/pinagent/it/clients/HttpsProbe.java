@@ -29,7 +29,8 @@ import javax.net.ssl.X509TrustManager;
  * Each library's clients live in a class of their own, loaded only when used, so a JVM needs only the jars of
  * the client it runs. {@code HttpsProbe <client> [--hold] <url>...} fetches each URL and prints one line per URL:
  * {@code RESULT <url> OK <body>} or {@code RESULT <url> FAIL <exception chain>}. With {@code --hold} it then
- * prints {@code HOLD} and waits for its standard input to close, so a test can scrape its metrics.
+ * prints {@code HOLD} and waits for its standard input to close, so a test can scrape its metrics; with
+ * {@code --hold --again} it then fetches every URL once more (for a test that attaches the agent meanwhile).
  */
 public final class HttpsProbe {
   private HttpsProbe() {}
@@ -37,14 +38,32 @@ public final class HttpsProbe {
   public static void main(String[] args) throws Exception {
     String client = args[0];
     boolean hold = false;
+    boolean again = false;
     List<String> urls = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals("--hold")) {
         hold = true;
+      } else if (args[i].equals("--again")) {
+        again = true;
       } else {
         urls.add(args[i]);
       }
     }
+    fetchAll(client, urls);
+    if (hold) {
+      System.out.println("HOLD");
+      System.out.flush();
+      InputStream in = System.in;
+      while (in.read() >= 0) {
+        // Wait until the test closes our standard input.
+      }
+      if (again) {
+        fetchAll(client, urls);
+      }
+    }
+  }
+
+  private static void fetchAll(String client, List<String> urls) {
     for (String url : urls) {
       try {
         System.out.println("RESULT " + url + " OK " + fetch(client, url).trim());
@@ -53,14 +72,6 @@ public final class HttpsProbe {
       }
     }
     System.out.flush();
-    if (hold) {
-      System.out.println("HOLD");
-      System.out.flush();
-      InputStream in = System.in;
-      while (in.read() >= 0) {
-        // Wait until the test closes our standard input.
-      }
-    }
   }
 
   private static String fetch(String client, String url) throws Exception {

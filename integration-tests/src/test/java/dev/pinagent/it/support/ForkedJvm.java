@@ -30,6 +30,7 @@ public final class ForkedJvm {
   private boolean withAgent;
   private String mainClass;
   private String classpath;
+  private Path jar;
   private final List<String> programArgs = new ArrayList<>();
 
   private ForkedJvm(Path javaHome) {
@@ -108,6 +109,13 @@ public final class ForkedJvm {
     }
   }
 
+  /** Runs {@code java -jar jar args}, as a user runs the agent jar's own tools, instead of a main class. */
+  public ForkedJvm jar(Path jar, String... args) {
+    this.jar = jar;
+    programArgs.addAll(List.of(args));
+    return this;
+  }
+
   public ForkedJvm main(Class<?> main, String... args) {
     this.mainClass = main.getName();
     programArgs.addAll(List.of(args));
@@ -127,9 +135,14 @@ public final class ForkedJvm {
       command.add("-XX:+BytecodeVerificationLocal");
     }
     command.add("-Xshare:auto");
-    command.add("-cp");
-    command.add(classpath != null ? classpath : defaultClasspath());
-    command.add(mainClass);
+    if (jar != null) {
+      command.add("-jar");
+      command.add(jar.toString());
+    } else {
+      command.add("-cp");
+      command.add(classpath != null ? classpath : defaultClasspath());
+      command.add(mainClass);
+    }
     command.addAll(programArgs);
     return command;
   }
@@ -209,6 +222,10 @@ public final class ForkedJvm {
       } finally {
         closeInput();
       }
+    }
+
+    public long pid() {
+      return process.pid();
     }
 
     public void closeInput() {
