@@ -59,7 +59,7 @@ class HostilePoliciesTest {
       + PIN + "]\n";
 
   @Test
-  void loadsAFileOfLinesAsLongAsAllowedInWellUnderASecond() throws Exception {
+  void loadsAFileOfLinesAsLongAsAllowedWithoutTheQuadraticBlowUp() throws Exception {
     StringBuilder yaml = new StringBuilder();
     String comment = "#" + "x".repeat(PolicyLoader.MAX_LINE_CHARS - 1) + "\n";
     while (yaml.length() + comment.length() + VALID.length() <= PolicyLoader.MAX_FILE_BYTES) {
@@ -70,9 +70,10 @@ class HostilePoliciesTest {
 
     long start = System.nanoTime();
     assertThat(PolicyLoader.parse("p.yaml", policy).pinSets()).hasSize(1);
-    // Typically 30 ms here, and 0.6 s in a cold JVM on two busy cores; 64 KiB lines took a second.
+    // Typically 30 ms, up to 1.1 s in a cold JVM on two cores loaded by other builds. The bound guards against the
+    // quadratic scan, which took 17 s for one 4 MiB line; the speed itself is the benchmarks' to measure.
     assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds for %d lines of %d characters",
-        policy.length() / comment.length(), comment.length() - 1).isLessThan(1_000);
+        policy.length() / comment.length(), comment.length() - 1).isLessThan(4_000);
   }
 
   @ParameterizedTest(name = "{0}")
