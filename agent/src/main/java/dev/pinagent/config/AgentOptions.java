@@ -1,5 +1,6 @@
 package dev.pinagent.config;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,19 +19,43 @@ public final class AgentOptions {
   public static final String POLICY = "policy";
   public static final String METRICS_PORT = "metrics.port";
   public static final String METRICS_HOST = "metrics.host";
+  public static final String POLICY_RELOAD = "policy.reload";
+  public static final String POLICY_RELOAD_INTERVAL = "policy.reload.interval";
+  public static final String ON_POLICY_ERROR = "on.policy.error";
 
-  private static final List<String> KEYS = List.of(POLICY, METRICS_PORT, METRICS_HOST);
+  private static final List<String> KEYS =
+      List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
+  /** Faster polling than this costs more than it saves; a typo such as {@code 10ms} for {@code 10s} is caught. */
+  static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
+
+  /** What the agent does when the policy cannot be loaded at startup. */
+  public enum OnPolicyError {
+    /** The JVM stops (exit 78): a service meant to be pinned never runs unpinned. */
+    FAIL,
+    /** The service starts unpinned, says so, and the file is watched until a good version appears. */
+    UNPINNED
+  }
+
+  private final Map<String, String> values;
   private final String policy;
   private final Integer metricsPort;
   private final String metricsHost;
+  private final boolean policyReload;
+  private final Duration policyReloadInterval;
+  private final OnPolicyError onPolicyError;
 
-  private AgentOptions(String policy, Integer metricsPort, String metricsHost) {
-    this.policy = policy;
-    this.metricsPort = metricsPort;
-    this.metricsHost = metricsHost;
+  private AgentOptions(Map<String, String> values) {
+    this.values = values;
+    this.policy = required(POLICY, "the path of the pin policy file, e.g. -javaagent:pin-agent.jar="
+        + "policy=/etc/pins.yaml (or -Dpinagent.policy=..., or PINAGENT_POLICY=...)");
+    this.metricsPort = port(METRICS_PORT);
+    this.metricsHost = nonEmpty(METRICS_HOST, "127.0.0.1");
+    this.policyReload = bool(POLICY_RELOAD, true);
+    this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
+    this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
   }
 
   /**
@@ -53,30 +78,121 @@ public final class AgentOptions {
       }
     }
     values.putAll(parseAgentArgs(agentArgs));
+    return new AgentOptions(values);
+  }
 
-    String policy = values.get(POLICY);
-    if (policy == null || policy.isBlank()) {
-      throw new IllegalArgumentException("the option 'policy' is required: the path of the pin policy file, e.g. "
-          + "-javaagent:pin-agent.jar=policy=/etc/pins.yaml (or -Dpinagent.policy=..., or PINAGENT_POLICY=...)");
+  private String required(String key, String what) {
+    String value = values.get(key);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("the option '" + key + "' is required: " + what);
     }
-    Integer port = null;
-    String portText = values.get(METRICS_PORT);
-    if (portText != null) {
-      try {
-        port = Integer.parseInt(portText.trim());
-      } catch (NumberFormatException e) {
-        port = -1;
+    return value.trim();
+  }
+
+  private String nonEmpty(String key, String defaultValue) {
+    String value = values.getOrDefault(key, defaultValue).trim();
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("the option '" + key + "' must not be empty");
+    }
+    return value;
+  }
+
+  private Integer port(String key) {
+    String text = values.get(key);
+    if (text == null) {
+      return null;
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("the option '" + key + "' must be a port number from 0 to 65535, got '"
+          + text + "'");
+    }
+    return port;
+  }
+
+  private boolean bool(String key, boolean defaultValue) {
+    String text = values.get(key);
+    if (text == null) {
+      return defaultValue;
+    }
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw new IllegalArgumentException("the option '" + key + "' must be true or false, got '" + text + "'");
+    }
+  }
+
+  private <E extends Enum<E>> E choice(String key, Class<E> type, E defaultValue) {
+    String text = values.get(key);
+    if (text == null) {
+      return defaultValue;
+    }
+    StringBuilder expected = new StringBuilder();
+    for (E constant : type.getEnumConstants()) {
+      String id = constant.name().toLowerCase(Locale.ROOT);
+      if (id.equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return constant;
       }
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException(
-            "the option 'metrics.port' must be a port number from 0 to 65535, got '" + portText + "'");
-      }
+      expected.append(expected.length() == 0 ? "" : " or ").append(id);
     }
-    String host = values.getOrDefault(METRICS_HOST, "127.0.0.1").trim();
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("the option 'metrics.host' must not be empty");
+    throw new IllegalArgumentException("the option '" + key + "' must be " + expected + ", got '" + text + "'");
+  }
+
+  private Duration duration(String key, Duration defaultValue, Duration minimum) {
+    String text = values.get(key);
+    if (text == null) {
+      return defaultValue;
     }
-    return new AgentOptions(policy.trim(), port, host);
+    Duration value = parseDuration(text);
+    if (value == null) {
+      throw new IllegalArgumentException("the option '" + key + "' must be a duration such as 500ms, 10s, 5m or "
+          + "1h, got '" + text + "'");
+    }
+    if (value.compareTo(minimum) < 0) {
+      throw new IllegalArgumentException("the option '" + key + "' is " + text.trim() + ", below its minimum of "
+          + minimum.toMillis() + "ms");
+    }
+    return value;
+  }
+
+  /**
+   * A whole number followed by {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}, as Prometheus writes
+   * durations (without combining units); {@code null} when {@code text} is not one.
+   */
+  static Duration parseDuration(String text) {
+    String trimmed = text.trim().toLowerCase(Locale.ROOT);
+    int digits = 0;
+    // Twelve digits at most, so the number cannot overflow; ASCII digits only, unlike Character.isDigit.
+    while (digits < trimmed.length() && digits < 12 && trimmed.charAt(digits) >= '0'
+        && trimmed.charAt(digits) <= '9') {
+      digits++;
+    }
+    if (digits == 0) {
+      return null;
+    }
+    long amount = Long.parseLong(trimmed.substring(0, digits));
+    switch (trimmed.substring(digits)) {
+      case "ms":
+        return Duration.ofMillis(amount);
+      case "s":
+        return Duration.ofSeconds(amount);
+      case "m":
+        return Duration.ofMinutes(amount);
+      case "h":
+        return Duration.ofHours(amount);
+      case "d":
+        return Duration.ofDays(amount);
+      default:
+        return null;
+    }
   }
 
   static Map<String, String> parseAgentArgs(String agentArgs) {
@@ -161,5 +277,19 @@ public final class AgentOptions {
 
   public String metricsHost() {
     return metricsHost;
+  }
+
+  /** Whether the policy file is watched and a changed, valid version swapped in while the JVM runs. */
+  public boolean policyReload() {
+    return policyReload;
+  }
+
+  /** How often the policy file is looked at when {@link #policyReload()} is on. */
+  public Duration policyReloadInterval() {
+    return policyReloadInterval;
+  }
+
+  public OnPolicyError onPolicyError() {
+    return onPolicyError;
   }
 }

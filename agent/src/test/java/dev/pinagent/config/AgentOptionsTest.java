@@ -67,7 +67,8 @@ class AgentOptionsTest {
         Arguments.of("no policy anywhere", "", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
-            "unknown option 'polcy' (agent argument); known options: policy, metrics.port, metrics.host"),
+            "unknown option 'polcy' (agent argument); known options: policy, policy.reload, "
+                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host"),
         Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
             "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
         Arguments.of("misspelt variable", "policy=/p.yaml", properties(), Map.of("PINAGENT_POLCY", "/p"),
@@ -103,5 +104,61 @@ class AgentOptionsTest {
     assertThatThrownBy(() -> AgentOptions.resolve(arguments, properties, environment))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void reloadsThePolicyEveryTenSecondsAndFailsOnABadPolicyByDefault() {
+    AgentOptions options = AgentOptions.resolve("policy=/etc/pins.yaml", properties(), Map.of());
+    assertThat(options.policyReload()).isTrue();
+    assertThat(options.policyReloadInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(options.onPolicyError()).isEqualTo(AgentOptions.OnPolicyError.FAIL);
+  }
+
+  @Test
+  void readsTheReloadOptions() {
+    AgentOptions options = AgentOptions.resolve(
+        "policy=/p.yaml,policy.reload=FALSE,policy.reload.interval=500ms,on.policy.error=unpinned", properties(),
+        Map.of());
+    assertThat(options.policyReload()).isFalse();
+    assertThat(options.policyReloadInterval()).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(options.onPolicyError()).isEqualTo(AgentOptions.OnPolicyError.UNPINNED);
+  }
+
+  static Stream<Arguments> durations() {
+    return Stream.of(
+        Arguments.of("100ms", java.time.Duration.ofMillis(100)),
+        Arguments.of(" 5s ", java.time.Duration.ofSeconds(5)),
+        Arguments.of("1m", java.time.Duration.ofMinutes(1)),
+        Arguments.of("2H", java.time.Duration.ofHours(2)),
+        Arguments.of("1d", java.time.Duration.ofDays(1)),
+        Arguments.of("10", null),            // a unit is required: seconds or milliseconds?
+        Arguments.of("s", null),
+        Arguments.of("1.5s", null),
+        Arguments.of("-1s", null),
+        Arguments.of("1m30s", null),         // one unit only
+        Arguments.of("\u0661s", null),      // Arabic-Indic one: digits are ASCII
+        Arguments.of("9999999999999s", null)); // thirteen digits: refused, not overflowed
+  }
+
+  @ParameterizedTest
+  @MethodSource("durations")
+  void parsesDurationsWithOneUnit(String text, java.time.Duration expected) {
+    assertThat(AgentOptions.parseDuration(text)).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> badReloadOptions() {
+    return Stream.of(
+        Arguments.of("policy.reload.interval=50ms", "'policy.reload.interval' is 50ms, below its minimum of 100ms"),
+        Arguments.of("policy.reload.interval=10", "must be a duration such as 500ms, 10s, 5m or 1h, got '10'"),
+        Arguments.of("policy.reload=yes", "'policy.reload' must be true or false, got 'yes'"),
+        Arguments.of("on.policy.error=ignore", "'on.policy.error' must be fail or unpinned, got 'ignore'"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badReloadOptions")
+  void refusesABadReloadOption(String option, String message) {
+    assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
   }
 }
