@@ -11,9 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import javax.net.ssl.X509TrustManager;
 
-/** Connects the bridge to the agent: checks go to the verifier, wrapping events to the counters and log. */
+/**
+ * Connects the bridge to the agent: checks go to the verifier, wrapping events to the counters and log. The
+ * verifier (a policy with its matcher, caches and counters) is one immutable snapshot behind one volatile
+ * reference: a reload replaces it whole, and each check reads it once, so every handshake is checked entirely
+ * under the old policy or entirely under the new one.
+ */
 final class AgentEnforcement implements PinEnforcement {
-  private final PinVerifier verifier;
+  private volatile PinVerifier verifier;
   private final PinCounters counters;
   private final Consumer<String> log;
   private final Set<String> reportedStages = ConcurrentHashMap.newKeySet();
@@ -22,6 +27,16 @@ final class AgentEnforcement implements PinEnforcement {
     this.verifier = verifier;
     this.counters = counters;
     this.log = log;
+  }
+
+  /** Puts {@code next} in force for every check from now on; checks already running finish under the old. */
+  void replace(PinVerifier next) {
+    verifier = next;
+  }
+
+  /** The verifier in force. */
+  PinVerifier verifier() {
+    return verifier;
   }
 
   /**
@@ -92,6 +107,9 @@ final class AgentEnforcement implements PinEnforcement {
     if (stage.equals("resumption") || stage.equals("reuse")) {
       return "a cached TLS session or connection could not be checked, so it is not reused: full, checked handshakes "
           + "instead" + metric;
+    }
+    if (stage.equals("policy_reload")) {
+      return "the policy source could not be looked at; the policy in force stays until the next look" + metric;
     }
     if (stage.startsWith("wrap:")) {
       return "a trust manager from " + stage.substring("wrap:".length())

@@ -3,12 +3,18 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.PinCounters;
+import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
+import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.reload.PolicyFile;
+import dev.pinagent.reload.PolicyReloader;
+import dev.pinagent.reload.PolicyWatcher;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -87,10 +93,33 @@ final class AgentStartup {
     }
     // Checked before the second policy is read, so that fixing it is never asked of whoever sees this first.
     refuseIfAttached(TrustManagerWrapping.attachedPolicy(), options.policy(), atStartup);
+    Path policyPath = Paths.get(options.policy());
+    PolicyFile source = new PolicyFile(policyPath);
+    CounterStore store = new CounterStore(MAX_VIOLATION_HOSTS);
+    String fingerprint = null;
+    PolicyException refused = null;
     try {
-      policy = PolicyLoader.load(Paths.get(options.policy()));
+      byte[] bytes;
+      try {
+        bytes = PolicyLoader.read(policyPath);
+      } catch (PolicyException e) {
+        store.recordPolicyLoad(false, PolicyStatus.UNREADABLE);
+        throw e;
+      }
+      try {
+        policy = PolicyLoader.fromBytes(policyPath.toString(), bytes);
+      } catch (PolicyException e) {
+        store.recordPolicyLoad(false, PolicyStatus.INVALID);
+        throw e;
+      }
+      fingerprint = PolicyReloader.fingerprint(bytes);
     } catch (PolicyException e) {
-      throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+      if (options.onPolicyError() == AgentOptions.OnPolicyError.FAIL) {
+        throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+      }
+      refused = e;
+      policy = Policy.builder(Mode.REPORT).build();
+      store.policyStatus().failing(true);
     } catch (NoClassDefFoundError e) {
       throw new NotTheAgentJarException(e);
     } catch (RuntimeException | Error e) {
@@ -99,10 +128,12 @@ final class AgentStartup {
       throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
-    PinCounters counters = new PinCounters(policy, MAX_VIOLATION_HOSTS);
-    counters.recordPolicyLoad(true);
-    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
-        System.err::println, System::currentTimeMillis);
+    PinCounters counters = new PinCounters(policy, store);
+    if (fingerprint != null) {
+      counters.policyLoaded(PolicyReloader.shortFingerprint(fingerprint), source.name(), System.currentTimeMillis());
+    }
+    SpkiPins spkiPins = new SpkiPins(SPKI_CACHE_SIZE);
+    PinVerifier verifier = new PinVerifier(policy, counters, spkiPins, System.err::println, System::currentTimeMillis);
     AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
 
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
@@ -110,18 +141,35 @@ final class AgentStartup {
     HookInstaller.install(instrumentation, enforcement);
 
     String file = Printable.of(options.policy());
-    // Absolute, so that the line says which file is in force whatever the working directory.
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from "
-        + Printable.of(Paths.get(options.policy()).toAbsolutePath())
-        + " (default mode " + policy.defaultMode().id() + ")");
-    for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
-        WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
-      System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
+    if (refused != null) {
+      System.err.println("[pin-agent] ERROR: invalid pin policy: " + Printable.of(refused.getMessage())
+          + "; starting UNPINNED as on.policy.error=unpinned asks: no host is pinned until a valid policy is at "
+          + Printable.of(source.name()));
+    } else {
+      // Absolute, so that the line says which file is in force whatever the working directory.
+      System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from "
+          + Printable.of(source.name()) + " (default mode " + policy.defaultMode().id() + ", sha256 "
+          + PolicyReloader.shortFingerprint(fingerprint) + ")");
+      for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
+          WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
+        System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
+      }
     }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
+    }
+    if (options.policyReload()) {
+      PolicySwitch policySwitch = new PolicySwitch(enforcement, spkiPins, source.name(), System.err::println,
+          System::currentTimeMillis);
+      PolicyReloader reloader =
+          new PolicyReloader(source, policySwitch, store, System.err::println,
+              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
+      PolicyWatcher.start(options.policyReloadInterval(), () -> {
+        policySwitch.beforeEachLook();
+        reloader.poll();
+      }, error -> enforcement.failed("policy_reload", error));
     }
   }
 

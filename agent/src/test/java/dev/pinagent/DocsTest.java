@@ -256,7 +256,7 @@ class DocsTest {
       }
       PinSet set = policy.pinSets().get(0);
       PinCounters counters = new PinCounters(policy, 10);
-      counters.recordPolicyLoad(true);
+      counters.policyLoaded("0123456789ab", "p.yaml", 0);
       counters.recordCheck(set, CheckResult.MATCH);
       counters.recordCheck(set, CheckResult.MISMATCH);
       counters.recordViolation(set, "api.example.com", true);

@@ -4,6 +4,7 @@ import java.lang.reflect.Array;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -90,6 +91,7 @@ public final class TrustManagerWrapping {
    * resumed on the connection now starting, {@code null} (a full handshake) otherwise.
    */
   public static Object filterResumption(Object sessionCache, Object session) {
+    SessionCaches.remember(sessionCache);
     return SessionResumption.resumable(session, enforcement);
   }
 
@@ -151,12 +153,37 @@ public final class TrustManagerWrapping {
    * connection asks for no other SNI name than that host, or when no pin-set applies to either.
    */
   public static Object filterResumptionKey(Object newSession, Object peerHost) {
+    if (newSession instanceof SSLSession) {
+      try {
+        SessionCaches.remember(((SSLSession) newSession).getSessionContext());
+      } catch (RuntimeException e) {
+        // Not remembered: its sessions are not emptied at a reload, and this lookup is still checked.
+        failed("resumption", e);
+      }
+    }
     return SessionResumption.resumableUnder(newSession, peerHost, enforcement);
   }
 
   /** Called on exit of BouncyCastle JSSE's {@code ProvTlsClient.getSessionToResume()} with the session chosen. */
   public static Object filterBouncyCastleResumption(Object tlsClient, Object tlsSession) {
     return SessionResumption.resumableByBouncyCastle(tlsClient, tlsSession, enforcement);
+  }
+
+  /**
+   * Empties every client session cache the agent has seen, so that no session checked under a policy just
+   * replaced is resumed. Called by the agent after a reload, never on a handshake's thread.
+   *
+   * @return how many sessions were invalidated
+   */
+  public static int forgetResumableSessions() {
+    return SessionCaches.invalidateAll();
+  }
+
+  static void failed(String stage, Throwable error) {
+    PinEnforcement current = enforcement;
+    if (current != null) {
+      current.failed(stage, error);
+    }
   }
 
   private static X509Certificate[] x509Chain(List<?> certificates) {

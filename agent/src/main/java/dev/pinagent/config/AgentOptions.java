@@ -56,6 +56,10 @@ public final class AgentOptions {
     this.policyReload = bool(POLICY_RELOAD, true);
     this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
+    if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
+      throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
+          + "unpinned would otherwise stay unpinned until restarted");
+    }
   }
 
   /**

@@ -5,28 +5,23 @@ import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.verify.CheckResult;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the agent counts, in plain JDK counters. The pin check records here; {@link PinMetrics} presents the
- * counts as Micrometer meters. Keeping Micrometer off this path means a service pays for loading it only
- * when it asks for the metrics endpoint, and then on a background thread, while counting starts with the
- * very first handshake either way.
+ * The counters of one policy, as the pin check sees them: for each of its pin-sets, the counter of each outcome
+ * and of each pin, looked up once when the policy is loaded, so the hot path does one identity hash probe (two for
+ * a match, with the pin's cached hash) and allocates nothing. The counters themselves live in a {@link
+ * CounterStore}, which outlives policies: a reload makes a new view with {@link #forPolicy}, and the series of a
+ * set that keeps its name and mode keep counting. {@link PinMetrics} presents the store as Micrometer meters;
+ * keeping Micrometer off this path means a service pays for loading it only when it asks for the metrics
+ * endpoint, and then on a background thread, while counting starts with the very first handshake either way.
  *
- * <p>Check counters for each pin-set exist from the start, so dashboards see a zero rather than no series
- * before the first handshake, and the hot path does no lookup but one identity hash probe. So do the match
- * counters of each pin of each set (which pin matched tells whether an old pin is still in use during a
- * rotation; the policy bounds their number): a match costs one more hash probe, with the pin's cached hash,
- * and allocates nothing. Host names are the
- * one unbounded tag value: the first {@code maxViolationHosts} distinct hosts keep their name in violations,
- * later ones are counted as {@link #OTHER_HOST}. Each set also has one violation series at zero from the start,
- * with the host {@link #NO_HOST}.
+ * <p>Check and match counters of each set exist from the start, so dashboards see a zero rather than no series
+ * before the first handshake. Each set also has one violation series at zero from the start, with the host
+ * {@link #NO_HOST}.
  */
 public final class PinCounters {
   /** The host of violations past the cap on distinct host names. */
@@ -38,72 +33,60 @@ public final class PinCounters {
    */
   public static final String NO_HOST = "none";
 
+  /** The {@code pin_set} tag of checks no pin-set covers. */
+  public static final String NO_PIN_SET = "none";
+
   /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
   static final CheckResult[] SET_RESULTS = {
     CheckResult.MATCH, CheckResult.MISMATCH, CheckResult.EXPIRED, CheckResult.ERROR
   };
 
-  /** A violation series: which pin-set, which host (capped), and whether the connection was blocked. */
-  public static final class ViolationKey {
-    public final PinSet set;
-    public final String host;
-    public final boolean blocked;
-
-    ViolationKey(PinSet set, String host, boolean blocked) {
-      this.set = set;
-      this.host = host;
-      this.blocked = blocked;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      if (!(other instanceof ViolationKey)) {
-        return false;
-      }
-      ViolationKey key = (ViolationKey) other;
-      return set == key.set && host.equals(key.host) && blocked == key.blocked;
-    }
-
-    @Override
-    public int hashCode() {
-      return (System.identityHashCode(set) * 31 + host.hashCode()) * 31 + (blocked ? 1 : 0);
-    }
-  }
-
   private final Policy policy;
-  private final int maxViolationHosts;
+  private final CounterStore store;
   private final Map<PinSet, LongAdder[]> setChecks = new IdentityHashMap<>();
   private final Map<PinSet, Map<Pin, LongAdder>> pinMatches = new IdentityHashMap<>();
-  private final LongAdder unpinned = new LongAdder();
-  private final LongAdder unknownHost = new LongAdder();
-  private final LongAdder policyLoadSuccesses = new LongAdder();
-  private final LongAdder policyLoadFailures = new LongAdder();
-  private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
-  private final ConcurrentHashMap<ViolationKey, LongAdder> violations = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
+  private final LongAdder unpinned;
+  private final LongAdder unknownHost;
 
+  /** Counters for {@code policy} in a store of their own: for tools, tests and benchmarks. */
   public PinCounters(Policy policy, int maxViolationHosts) {
+    this(policy, new CounterStore(maxViolationHosts));
+  }
+
+  public PinCounters(Policy policy, CounterStore store) {
     this.policy = policy;
-    this.maxViolationHosts = maxViolationHosts;
+    this.store = store;
     for (PinSet set : policy.pinSets()) {
       LongAdder[] counters = new LongAdder[CheckResult.values().length];
       for (CheckResult result : SET_RESULTS) {
-        counters[result.ordinal()] = new LongAdder();
+        counters[result.ordinal()] = store.check(set.name(), result.id(), set.mode().id());
       }
       setChecks.put(set, counters);
-      Map<Pin, LongAdder> byPin = new LinkedHashMap<>();
+      Map<Pin, LongAdder> byPin = new HashMap<>();
       for (Pin pin : set.pins()) {
-        byPin.put(pin, new LongAdder());
+        byPin.put(pin, store.match(set.name(), pin.toString()));
       }
       pinMatches.put(set, byPin);
       // A set's mode decides the action of all its violations: only that series can ever count.
-      violations.put(new ViolationKey(set, NO_HOST, set.mode() == Mode.ENFORCE), new LongAdder());
+      store.violation(set.name(), NO_HOST, action(set.mode() == Mode.ENFORCE));
     }
+    String defaultMode = policy.defaultMode().id();
+    this.unpinned = store.check(NO_PIN_SET, CheckResult.UNPINNED.id(), defaultMode);
+    this.unknownHost = store.check(NO_PIN_SET, CheckResult.UNKNOWN_HOST.id(), defaultMode);
+  }
+
+  /** The counters of {@code next}, a policy replacing this one, in the same store. */
+  public PinCounters forPolicy(Policy next) {
+    return new PinCounters(next, store);
   }
 
   public Policy policy() {
     return policy;
+  }
+
+  /** Where the counters of every policy of this agent are kept. */
+  public CounterStore store() {
+    return store;
   }
 
   /** Counts one check; {@code set} is {@code null} for unpinned and unknown hosts. */
@@ -128,76 +111,31 @@ public final class PinCounters {
 
   /** Counts a mismatch; {@code blocked} says whether the handshake was failed. */
   public void recordViolation(PinSet set, String host, boolean blocked) {
-    count(violations, new ViolationKey(set, cappedHost(host), blocked));
+    store.violation(set.name(), store.cappedHost(host), action(blocked)).increment();
   }
 
-  public void recordPolicyLoad(boolean success) {
-    (success ? policyLoadSuccesses : policyLoadFailures).increment();
+  /**
+   * Records that this view's policy is now in force: counted as a successful load, and named by the policy meters.
+   *
+   * @param sha256 the fingerprint of the policy's bytes
+   * @param source where they were read from
+   */
+  public void policyLoaded(String sha256, String source, long epochMillis) {
+    store.recordPolicyLoad(true, PolicyStatus.NO_REASON);
+    store.policyStatus().loaded(policy, sha256, source, epochMillis);
   }
 
   /** Counts a trust manager wrapped by the hook named {@code source}. */
   public void recordWrapped(String source) {
-    count(wrapped, source);
+    store.recordWrapped(source);
   }
 
   /** Counts a failure of the agent itself (instrumentation, wrapping, the metrics endpoint). */
   public void recordAgentError(String stage) {
-    count(agentErrors, stage);
+    store.recordAgentError(stage);
   }
 
-  private static <K> void count(ConcurrentHashMap<K, LongAdder> series, K key) {
-    LongAdder counter = series.get(key);
-    if (counter == null) {
-      counter = series.computeIfAbsent(key, k -> new LongAdder());
-    }
-    counter.increment();
-  }
-
-  private String cappedHost(String host) {
-    String value = host == null ? "unknown" : host;
-    if (violationHosts.contains(value)) {
-      return value;
-    }
-    synchronized (violationHosts) {
-      if (violationHosts.size() < maxViolationHosts) {
-        violationHosts.add(value);
-        return value;
-      }
-    }
-    return violationHosts.contains(value) ? value : OTHER_HOST;
-  }
-
-  /** The check counter of {@code set} for {@code result}; {@code null} for a result sets are not counted by. */
-  LongAdder checks(PinSet set, CheckResult result) {
-    return setChecks.get(set)[result.ordinal()];
-  }
-
-  /** The match counters of {@code set}, one per pin, in policy order. */
-  Map<Pin, LongAdder> pinMatches(PinSet set) {
-    return Collections.unmodifiableMap(pinMatches.get(set));
-  }
-
-  LongAdder unpinned() {
-    return unpinned;
-  }
-
-  LongAdder unknownHost() {
-    return unknownHost;
-  }
-
-  LongAdder policyLoads(boolean success) {
-    return success ? policyLoadSuccesses : policyLoadFailures;
-  }
-
-  Map<ViolationKey, LongAdder> violations() {
-    return Collections.unmodifiableMap(violations);
-  }
-
-  Map<String, LongAdder> wrapped() {
-    return Collections.unmodifiableMap(wrapped);
-  }
-
-  Map<String, LongAdder> agentErrors() {
-    return Collections.unmodifiableMap(agentErrors);
+  static String action(boolean blocked) {
+    return blocked ? "blocked" : "reported";
   }
 }

@@ -1,13 +1,15 @@
 package dev.pinagent.metrics;
 
-import dev.pinagent.policy.Mode;
-import dev.pinagent.policy.Pin;
 import dev.pinagent.policy.PinSet;
-import dev.pinagent.verify.CheckResult;
+import dev.pinagent.policy.Policy;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.AbstractMap;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,113 +17,107 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Every meter of the agent, as a view of {@link PinCounters}: each meter reads a counter the check already
+ * Every meter of the agent, as a view of a {@link CounterStore}: each meter reads a counter the check already
  * keeps, so binding late (Micrometer starts at the first scrape) loses no count. Series that appear later (a
- * new violating host, a wrapping source, an error stage) get their meters at the next {@link #refresh()},
- * which the endpoint calls before each scrape: Micrometer never runs on a handshake's thread.
+ * reloaded policy's new sets, a new violating host, a wrapping source, an error stage) get their meters at the
+ * next {@link #refresh()}, which the endpoint calls before each scrape: Micrometer never runs on a handshake's
+ * thread. Counter series are never removed (a removed pin-set's counts stay, frozen); the gauges that describe the
+ * policy in force (its fingerprint, the expiry of its sets) follow it, so no alert fires on a set that is gone.
  */
 public final class PinMetrics implements MeterBinder {
   public static final String CHECKS = "tls.pin.checks";
   public static final String MATCHES = "tls.pin.matches";
   public static final String VIOLATIONS = "tls.pin.violations";
   public static final String POLICY_LOADS = "tls.pin.policy.loads";
+  public static final String POLICY_INFO = "tls.pin.policy.info";
+  public static final String POLICY_LOADED = "tls.pin.policy.loaded";
+  public static final String POLICY_RELOAD_FAILING = "tls.pin.policy.reload.failing";
   public static final String SET_EXPIRY = "tls.pin.set.expiry";
   public static final String WRAPPED = "tls.pin.trust.managers.wrapped";
   public static final String AGENT_ERRORS = "tls.pin.agent.errors";
 
   /** The pin_set tag of checks no pin-set covers. */
-  public static final String NO_PIN_SET = "none";
+  public static final String NO_PIN_SET = PinCounters.NO_PIN_SET;
 
-  private final PinCounters counters;
+  private final CounterStore store;
+  private final PolicyStatus status;
   private final LongSupplier clock;
-  /** Series of the dynamic meters already registered. */
+  /** Series of the counters already registered, by meter name. */
   private final Set<Object> registeredSeries = ConcurrentHashMap.newKeySet();
+  /** The expiry gauge of each pin-set of the policy in force that has an expiry date. */
+  private final Map<String, Meter> expiryGauges = new HashMap<>();
+  /** The sets of the policy in force that have an expiry date, by name, for the expiry gauges to read. */
+  private volatile Map<String, PinSet> expiringSets = Map.of();
+  private Meter infoGauge;
+  private PolicyStatus.InForce infoOf;
   private volatile MeterRegistry registry;
 
   public PinMetrics(PinCounters counters, LongSupplier clock) {
-    this.counters = counters;
+    this.store = counters.store();
+    this.status = store.policyStatus();
     this.clock = clock;
   }
 
   /** Binds to one registry; a second call is refused, as the series already registered are not tracked per registry. */
   @Override
-  public void bindTo(MeterRegistry registry) {
+  public synchronized void bindTo(MeterRegistry registry) {
     if (this.registry != null) {
       throw new IllegalStateException("these meters are already bound to a registry");
     }
-    for (PinSet set : counters.policy().pinSets()) {
-      for (CheckResult result : PinCounters.SET_RESULTS) {
-        checkCounter(registry, set.name(), result, set.mode(), counters.checks(set, result));
-      }
-      for (Map.Entry<Pin, LongAdder> pin : counters.pinMatches(set).entrySet()) {
-        FunctionCounter.builder(MATCHES, pin.getValue(), LongAdder::doubleValue)
-            .description("TLS server chains that matched their pin-set, by the pinned key found on the "
-                + "certification path (the one nearest the leaf)")
-            .baseUnit("matches")
-            .tag("pin_set", set.name())
-            .tag("pin", pin.getKey().toString())
-            .register(registry);
-      }
-      if (set.expires().isPresent()) {
-        Gauge.builder(SET_EXPIRY, set, s -> s.secondsUntilExpiry(clock.getAsLong()))
-            .description("Seconds until the pin-set expires and stops being enforced; negative once it has")
-            .baseUnit("seconds")
-            .tag("pin_set", set.name())
-            .register(registry);
-      }
-    }
-    Mode defaultMode = counters.policy().defaultMode();
-    checkCounter(registry, NO_PIN_SET, CheckResult.UNPINNED, defaultMode, counters.unpinned());
-    checkCounter(registry, NO_PIN_SET, CheckResult.UNKNOWN_HOST, defaultMode, counters.unknownHost());
-    for (boolean success : new boolean[] {true, false}) {
-      FunctionCounter.builder(POLICY_LOADS, counters.policyLoads(success), LongAdder::doubleValue)
-          .description("Pin policy loads, by outcome")
-          .tag("result", success ? "success" : "failure")
-          .register(registry);
-    }
+    Gauge.builder(POLICY_LOADED, status, PolicyStatus::loadedAtSeconds)
+        .description("When the pin policy in force was loaded, in seconds since the epoch")
+        .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder(POLICY_RELOAD_FAILING, status, s -> s.isFailing() ? 1 : 0)
+        .description("1 while the policy source holds a version the agent refused and an older policy is in force")
+        .register(registry);
     this.registry = registry;
     refresh();
   }
 
-  /** Registers the meters of series counted since the last call (or since {@link #bindTo}). */
-  public void refresh() {
+  /** Registers the meters of series counted since the last call, and follows the policy in force. */
+  public synchronized void refresh() {
     MeterRegistry current = registry;
-    if (current != null) {
-      registerNewSeries(current);
+    if (current == null) {
+      return;
     }
+    registerCounters(current, CHECKS, store.checks(), "TLS server chains checked against the pin policy, by outcome",
+        "checks", "pin_set", "result", "mode");
+    registerCounters(current, MATCHES, store.matches(), "TLS server chains that matched their pin-set, by the "
+        + "pinned key found on the certification path (the one nearest the leaf)", "matches", "pin_set", "pin");
+    registerCounters(current, VIOLATIONS, store.violations(),
+        "Pin mismatches, by pin-set, host and whether the connection was blocked", "violations", "pin_set", "host",
+        "action");
+    registerCounters(current, POLICY_LOADS, store.policyLoads(),
+        "Pin policy loads, at start and on reload, by outcome and the reason of a failure", null, "result",
+        "reason");
+    registerOneTagSeries(current, WRAPPED,
+        "Trust managers wrapped with the pin check, by the hook that wrapped them", "source", store.wrapped());
+    registerOneTagSeries(current, AGENT_ERRORS,
+        "Failures inside the agent: a hook not installed, a trust manager not wrapped", "stage", store.agentErrors());
+    followPolicy(current);
   }
 
-  private static void checkCounter(MeterRegistry registry, String pinSet, CheckResult result, Mode mode,
-      LongAdder count) {
-    FunctionCounter.builder(CHECKS, count, LongAdder::doubleValue)
-        .description("TLS server chains checked against the pin policy, by outcome")
-        .baseUnit("checks")
-        .tag("pin_set", pinSet)
-        .tag("result", result.id())
-        .tag("mode", mode.id())
-        .register(registry);
-  }
-
-  private void registerNewSeries(MeterRegistry registry) {
-    for (Map.Entry<PinCounters.ViolationKey, LongAdder> violation : counters.violations().entrySet()) {
-      PinCounters.ViolationKey key = violation.getKey();
-      if (!registeredSeries.contains(key)) {
-        FunctionCounter.builder(VIOLATIONS, violation.getValue(), LongAdder::doubleValue)
-            .description("Pin mismatches, by pin-set, host and whether the connection was blocked")
-            .baseUnit("violations")
-            .tag("pin_set", key.set.name())
-            .tag("host", key.host)
-            .tag("action", key.blocked ? "blocked" : "reported")
-            .register(registry);
-        // Only once registered: a registration that failed is tried again at the next scrape.
-        registeredSeries.add(key);
+  private void registerCounters(MeterRegistry registry, String name, Map<CounterStore.SeriesKey, LongAdder> series,
+      String description, String baseUnit, String... tags) {
+    for (Map.Entry<CounterStore.SeriesKey, LongAdder> entry : series.entrySet()) {
+      CounterStore.SeriesKey key = entry.getKey();
+      Object seriesKey = new AbstractMap.SimpleImmutableEntry<>(name, key);
+      if (registeredSeries.contains(seriesKey)) {
+        continue;
       }
+      FunctionCounter.Builder<LongAdder> builder =
+          FunctionCounter.builder(name, entry.getValue(), LongAdder::doubleValue).description(description);
+      if (baseUnit != null) {
+        builder.baseUnit(baseUnit);
+      }
+      for (int i = 0; i < tags.length; i++) {
+        builder.tag(tags[i], key.tag(i));
+      }
+      builder.register(registry);
+      // Only once registered: a registration that failed is tried again at the next scrape.
+      registeredSeries.add(seriesKey);
     }
-    registerOneTagSeries(registry, WRAPPED,
-        "Trust managers wrapped with the pin check, by the hook that wrapped them", "source", counters.wrapped());
-    registerOneTagSeries(registry, AGENT_ERRORS,
-        "Failures inside the agent: a hook not installed, a trust manager not wrapped", "stage",
-        counters.agentErrors());
   }
 
   private void registerOneTagSeries(MeterRegistry registry, String name, String description, String tag,
@@ -136,5 +132,55 @@ public final class PinMetrics implements MeterBinder {
         registeredSeries.add(seriesKey);
       }
     }
+  }
+
+  /** The info gauge names the policy in force; the expiry gauges are those of its sets. */
+  private void followPolicy(MeterRegistry registry) {
+    PolicyStatus.InForce inForce = status.inForce();
+    if (inForce != infoOf) {
+      if (infoGauge != null) {
+        registry.remove(infoGauge);
+        infoGauge = null;
+      }
+      if (inForce != null) {
+        infoGauge = Gauge.builder(POLICY_INFO, () -> 1)
+            .description("The pin policy in force: 1, with the fingerprint of its bytes and where it was read from")
+            .tag("sha256", inForce.sha256)
+            .tag("source", inForce.source)
+            .register(registry);
+      }
+      infoOf = inForce;
+    }
+    Policy policy = inForce == null ? null : inForce.policy;
+    Map<String, PinSet> expiring = new HashMap<>();
+    if (policy != null) {
+      for (PinSet set : policy.pinSets()) {
+        if (set.expires().isPresent()) {
+          expiring.put(set.name(), set);
+          if (!expiryGauges.containsKey(set.name())) {
+            String name = set.name();
+            expiryGauges.put(name, Gauge.builder(SET_EXPIRY, this, metrics -> metrics.secondsUntilExpiry(name))
+                .description("Seconds until the pin-set expires and stops being enforced; negative once it has")
+                .baseUnit("seconds")
+                .tag("pin_set", name)
+                .register(registry));
+          }
+        }
+      }
+    }
+    expiringSets = expiring;
+    for (Iterator<Map.Entry<String, Meter>> gauges = expiryGauges.entrySet().iterator(); gauges.hasNext(); ) {
+      Map.Entry<String, Meter> gauge = gauges.next();
+      if (!expiring.containsKey(gauge.getKey())) {
+        registry.remove(gauge.getValue());
+        gauges.remove();
+      }
+    }
+  }
+
+  /** Read at each scrape from the policy in force, so a reload that moves a set's expiry moves the gauge. */
+  private double secondsUntilExpiry(String pinSet) {
+    PinSet set = expiringSets.get(pinSet);
+    return set == null ? Double.NaN : set.secondsUntilExpiry(clock.getAsLong());
   }
 }

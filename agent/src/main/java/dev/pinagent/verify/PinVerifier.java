@@ -93,6 +93,11 @@ public final class PinVerifier {
     return known == NO_SET ? null : (PinSet) known;
   }
 
+  /** Where this verifier counts. */
+  public PinCounters counters() {
+    return counters;
+  }
+
   /** The policy this verifier enforces. */
   public Policy policy() {
     return policy;

@@ -117,9 +117,9 @@ class AgentOptionsTest {
   @Test
   void readsTheReloadOptions() {
     AgentOptions options = AgentOptions.resolve(
-        "policy=/p.yaml,policy.reload=FALSE,policy.reload.interval=500ms,on.policy.error=unpinned", properties(),
+        "policy=/p.yaml,policy.reload=TRUE,policy.reload.interval=500ms,on.policy.error=unpinned", properties(),
         Map.of());
-    assertThat(options.policyReload()).isFalse();
+    assertThat(options.policyReload()).isTrue();
     assertThat(options.policyReloadInterval()).isEqualTo(java.time.Duration.ofMillis(500));
     assertThat(options.onPolicyError()).isEqualTo(AgentOptions.OnPolicyError.UNPINNED);
   }

@@ -42,7 +42,7 @@ class MetricsEndpointTest {
     // Counted before Micrometer starts (at the first scrape), as in the agent.
     counters.recordCheck(policy.pinSets().get(0), CheckResult.MATCH);
     counters.recordWrapped("ssl_context");
-    counters.recordPolicyLoad(true);
+    counters.policyLoaded("0123456789ab", "p.yaml", 0);
     String first = export.get();
     // New series after Micrometer started get their meters at the next scrape.
     counters.recordViolation(policy.pinSets().get(0), "api.example.com", true);
@@ -64,7 +64,8 @@ class MetricsEndpointTest {
           .contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"match\"} 1.0")
           .contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"mismatch\"} 0.0")
           .contains("tls_pin_violations_total{action=\"blocked\",host=\"api.example.com\",pin_set=\"api\"} 1.0")
-          .contains("tls_pin_policy_loads_total{result=\"success\"} 1.0")
+          .contains("tls_pin_policy_loads_total{reason=\"none\",result=\"success\"} 1.0")
+          .contains("tls_pin_policy_info{sha256=\"0123456789ab\",source=\"p.yaml\"} 1.0")
           .contains("tls_pin_set_expiry_seconds{pin_set=\"api\"}")
           .contains("tls_pin_trust_managers_wrapped_total{source=\"ssl_context\"} 1.0")
           .contains("tls_pin_agent_errors_total{stage=\"metrics_endpoint\"} 1.0");

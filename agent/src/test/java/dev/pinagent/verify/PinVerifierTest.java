@@ -36,6 +36,7 @@ class PinVerifierTest {
     try {
       Policy policy = PolicyLoader.parse("p.yaml", yaml);
       PinCounters counters = new PinCounters(policy, 2);
+      counters.policyLoaded("0123456789ab", "p.yaml", System.currentTimeMillis());
       metrics = new PinMetrics(counters, System::currentTimeMillis);
       metrics.bindTo(meters);
       return new PinVerifier(policy, counters, new SpkiPins(100), log::add, System::currentTimeMillis);

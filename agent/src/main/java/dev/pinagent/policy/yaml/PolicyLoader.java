@@ -80,6 +80,15 @@ public final class PolicyLoader {
 
   /** Loads the policy at {@code file}; every failure is a {@link PolicyException} naming the file. */
   public static Policy load(Path file) throws PolicyException {
+    return fromBytes(file.toString(), read(file));
+  }
+
+  /**
+   * The bytes of the policy file at {@code file}, refused (a {@link PolicyException} naming the file) when it is
+   * missing, not a regular file, unreadable or larger than {@link #MAX_FILE_BYTES}. A reload reads once, then
+   * fingerprints and parses the very same bytes, so a file rewritten in between cannot be half of each.
+   */
+  public static byte[] read(Path file) throws PolicyException {
     String name = file.toString();
     if (!Files.exists(file)) {
       // A relative path is resolved against the working directory, which for a service is often not where
@@ -102,6 +111,14 @@ public final class PolicyLoader {
     } catch (IOException e) {
       throw new PolicyException(name, 0, "", "cannot be read: " + e);
     }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new PolicyException(name, 0, "", "is larger than " + MAX_FILE_BYTES + " bytes; is it a policy file?");
+    }
+    return bytes;
+  }
+
+  /** Parses the bytes of a policy, which must be UTF-8; {@code name} is used in error messages. */
+  public static Policy fromBytes(String name, byte[] bytes) throws PolicyException {
     if (bytes.length > MAX_FILE_BYTES) {
       throw new PolicyException(name, 0, "", "is larger than " + MAX_FILE_BYTES + " bytes; is it a policy file?");
     }

@@ -1,0 +1,139 @@
+package dev.pinagent.reload;
+
+import dev.pinagent.metrics.CounterStore;
+import dev.pinagent.metrics.PolicyStatus;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.PolicyException;
+import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.Printable;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.function.Consumer;
+
+/**
+ * Decides, each time it is asked, whether the policy source holds a new policy to put in force. Content decides,
+ * not modification times (which can stand still within a second, or go backwards when a file is restored): the
+ * bytes are read whole, fingerprinted, and parsed only when the fingerprint differs from the one in force.
+ *
+ * <p>A file rewritten in place can be read while half written, and half a policy can be a valid one that
+ * leaves the other half's hosts unpinned. So a new version is put in force only when a second read, a short
+ * settling time later, finds the very same bytes; otherwise it is looked at again at the next interval.
+ *
+ * <p>A bad version never costs the policy in force: it is refused, logged once (not at every look, while it
+ * stays), counted in {@code tls_pin_policy_loads_total{result="failure"}}, and {@code
+ * tls_pin_policy_reload_failing} says so until the source holds a good version again (a new one, or the one in
+ * force). A source that cannot be read (a file deleted, or unreadable) is treated the same way.
+ */
+public final class PolicyReloader {
+  /** What puts a policy in force. */
+  public interface Target {
+    /**
+     * Puts {@code policy} in force in place of the current one.
+     *
+     * @param sha256 the hex SHA-256 of its bytes
+     */
+    void install(Policy policy, String sha256);
+  }
+
+  private final PolicySource source;
+  private final Target target;
+  private final CounterStore counters;
+  private final Consumer<String> log;
+  private final long settleMillis;
+  /** The fingerprint of the policy in force; {@code null} while none is (a start with unpinned on error). */
+  private String inForce;
+  /** The fingerprint of the last version refused, or the message of the last read that failed. */
+  private String lastRefused;
+
+  /**
+   * @param settleMillis how long after reading a new version to read it again, to see that it is complete
+   * @param inForce the fingerprint of the policy in force, or {@code null} when none is
+   */
+  public PolicyReloader(PolicySource source, Target target, CounterStore counters, Consumer<String> log,
+      long settleMillis, String inForce) {
+    this.source = source;
+    this.settleMillis = settleMillis;
+    this.target = target;
+    this.counters = counters;
+    this.log = log;
+    this.inForce = inForce;
+  }
+
+  /**
+   * Looks at the source once; puts a new, valid version in force. Never throws for a bad source.
+   *
+   * @throws InterruptedException when interrupted while letting a new version settle
+   */
+  public void poll() throws InterruptedException {
+    byte[] bytes;
+    try {
+      bytes = source.read();
+    } catch (PolicyException e) {
+      refuse("cannot read:" + e.getMessage(), PolicyStatus.UNREADABLE, "cannot be read", e);
+      return;
+    }
+    String fingerprint = fingerprint(bytes);
+    if (fingerprint.equals(inForce)) {
+      // Back to the version in force (a bad edit reverted, a deleted file restored): nothing is failing now.
+      lastRefused = null;
+      counters.policyStatus().failing(false);
+      return;
+    }
+    if (fingerprint.equals(lastRefused) || !settled(fingerprint)) {
+      return;
+    }
+    Policy policy;
+    try {
+      policy = PolicyLoader.fromBytes(source.name(), bytes);
+    } catch (PolicyException e) {
+      refuse(fingerprint, PolicyStatus.INVALID, "is invalid", e);
+      return;
+    }
+    target.install(policy, fingerprint);
+    inForce = fingerprint;
+    lastRefused = null;
+  }
+
+  /** Whether the source still holds the version with {@code fingerprint} after the settling time. */
+  private boolean settled(String fingerprint) throws InterruptedException {
+    Thread.sleep(settleMillis);
+    try {
+      return fingerprint.equals(fingerprint(source.read()));
+    } catch (PolicyException e) {
+      // Gone again already: the next look sees what is there then.
+      return false;
+    }
+  }
+
+  private void refuse(String what, String reason, String problem, PolicyException e) {
+    counters.policyStatus().failing(true);
+    if (what.equals(lastRefused)) {
+      return;
+    }
+    lastRefused = what;
+    counters.recordPolicyLoad(false, reason);
+    log.accept("[pin-agent] ERROR: policy reload refused: the policy source " + problem + "; "
+        + (inForce == null ? "the service stays UNPINNED until a valid policy is there"
+            : "the policy in force (sha256 " + shortFingerprint(inForce) + ") stays")
+        + ": " + Printable.of(e.getMessage()));
+  }
+
+  /** The hex SHA-256 of {@code bytes}. */
+  public static String fingerprint(byte[] bytes) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+      StringBuilder hex = new StringBuilder(digest.length * 2);
+      for (byte b : digest) {
+        hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+      }
+      return hex.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** The first 12 hex digits of a fingerprint: what the {@code sha256} tag and log lines show. */
+  public static String shortFingerprint(String fingerprint) {
+    return fingerprint.substring(0, Math.min(12, fingerprint.length()));
+  }
+}
