@@ -91,6 +91,12 @@ public final class CounterStore {
     policyLoad(success ? PolicyStatus.SUCCESS : PolicyStatus.FAILURE, reason).increment();
   }
 
+  /** How many policy loads had {@code result} for {@code reason} so far. */
+  public long policyLoadCount(String result, String reason) {
+    LongAdder counter = policyLoads.get(new SeriesKey(result, reason));
+    return counter == null ? 0 : counter.sum();
+  }
+
   void recordWrapped(String source) {
     counter(wrapped, source).increment();
   }
