@@ -31,6 +31,8 @@ import javax.net.ssl.X509TrustManager;
  * {@code RESULT <url> OK <body>} or {@code RESULT <url> FAIL <exception chain>}. With {@code --hold} it then
  * prints {@code HOLD} and waits for its standard input to close, so a test can scrape its metrics; with
  * {@code --hold --again} it then fetches every URL once more (for a test that attaches the agent meanwhile).
+ * With {@code --commands} it then reads URLs from standard input, one per line, fetches each, prints its
+ * {@code RESULT} line and {@code DONE <n>} (the n-th command), until its input closes.
  */
 public final class HttpsProbe {
   private HttpsProbe() {}
@@ -39,17 +41,30 @@ public final class HttpsProbe {
     String client = args[0];
     boolean hold = false;
     boolean again = false;
+    boolean commands = false;
     List<String> urls = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals("--hold")) {
         hold = true;
       } else if (args[i].equals("--again")) {
         again = true;
+      } else if (args[i].equals("--commands")) {
+        commands = true;
       } else {
         urls.add(args[i]);
       }
     }
     fetchAll(client, urls);
+    if (commands) {
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      int done = 0;
+      for (String url = in.readLine(); url != null; url = in.readLine()) {
+        fetchAll(client, List.of(url.trim()));
+        System.out.println("DONE " + ++done);
+        System.out.flush();
+      }
+      return;
+    }
     if (hold) {
       System.out.println("HOLD");
       System.out.flush();

@@ -14,10 +14,10 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Many full TLS handshakes from many threads: {@code LoadProbe <threads> <handshakes per thread> <port>...}
- * connects to localhost on the ports in turn with the default context, invalidating each session so that
- * none is resumed (a resumed session skips the trust manager). Prints {@code HANDSHAKES ok=N failed=M} and
- * the first failure, then {@code HOLD}; after its input closes it prints {@code THREAD <name> daemon=<flag>}
+ * Many full TLS handshakes from many threads: {@code LoadProbe <threads> <handshakes per thread | seconds
+ * followed by s> <port>...} connects to localhost on the ports in turn with the default context, invalidating
+ * each session so that none is resumed (a resumed session skips the trust manager). Prints {@code HANDSHAKES
+ * ok=N failed=M} and the first failure, then {@code PORT <port> ok=N failed=M} for each port, then {@code HOLD}; after its input closes it prints {@code THREAD <name> daemon=<flag>}
  * for every live thread, so a test can see what the agent left running.
  */
 public final class LoadProbe {
@@ -25,7 +25,11 @@ public final class LoadProbe {
 
   public static void main(String[] args) throws Exception {
     int threads = Integer.parseInt(args[0]);
-    int perThread = Integer.parseInt(args[1]);
+    boolean timed = args[1].endsWith("s");
+    int perThread = timed ? Integer.MAX_VALUE : Integer.parseInt(args[1]);
+    long deadline = timed
+        ? System.nanoTime() + Long.parseLong(args[1].substring(0, args[1].length() - 1)) * 1_000_000_000L
+        : Long.MAX_VALUE;
     List<Integer> ports = new ArrayList<>();
     for (int i = 2; i < args.length; i++) {
       ports.add(Integer.parseInt(args[i]));
@@ -33,13 +37,17 @@ public final class LoadProbe {
     SSLSocketFactory factory = SSLContext.getDefault().getSocketFactory();
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
+    java.util.Map<Integer, AtomicInteger[]> byPort = new java.util.TreeMap<>();
+    for (int port : ports) {
+      byPort.put(port, new AtomicInteger[] {new AtomicInteger(), new AtomicInteger()});
+    }
     List<String> failures = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<?>> work = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int thread = t;
       work.add(pool.submit(() -> {
-        for (int i = 0; i < perThread; i++) {
+        for (int i = 0; i < perThread && (!timed || System.nanoTime() < deadline); i++) {
           int port = ports.get((thread + i) % ports.size());
           try (SSLSocket socket = (SSLSocket) factory.createSocket("localhost", port)) {
             SSLParameters parameters = socket.getSSLParameters();
@@ -48,10 +56,14 @@ public final class LoadProbe {
             socket.startHandshake();
             socket.getSession().invalidate();
             ok.incrementAndGet();
+            byPort.get(port)[0].incrementAndGet();
           } catch (Exception e) {
             failed.incrementAndGet();
+            byPort.get(port)[1].incrementAndGet();
             synchronized (failures) {
-              failures.add(e.toString());
+              if (failures.size() < 10) {
+                failures.add(port + ": " + e);
+              }
             }
           }
         }
@@ -63,6 +75,9 @@ public final class LoadProbe {
     pool.shutdown();
     pool.awaitTermination(10, TimeUnit.SECONDS);
     System.out.println("HANDSHAKES ok=" + ok + " failed=" + failed + (failures.isEmpty() ? "" : " first=" + failures.get(0)));
+    for (java.util.Map.Entry<Integer, AtomicInteger[]> port : byPort.entrySet()) {
+      System.out.println("PORT " + port.getKey() + " ok=" + port.getValue()[0] + " failed=" + port.getValue()[1]);
+    }
     System.out.println("HOLD");
     System.out.flush();
     InputStream in = System.in;

@@ -26,7 +26,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * socket clients (SunJSSE, BouncyCastle JSSE) endpoint-identify each connection (HTTPS
  * rules, against the SNI name). Each connection makes one request, so that a TLS 1.3 ticket arrives, and prints
  * {@code RESULT <n>:<sni> OK full|resumed <body>} or {@code RESULT <n>:<sni> FAIL ...}. "resumed" means its trust
- * manager was not asked: no certificate was checked for that connection.
+ * manager was not asked: no certificate was checked for that connection. A {@code --pause} in place of a name
+ * prints {@code PAUSE} and waits for a line on standard input before the next connection (a test changes the
+ * policy meanwhile); it counts as a connection number.
  */
 public final class ResumptionProbe {
   private ResumptionProbe() {}
@@ -41,6 +43,9 @@ public final class ResumptionProbe {
       NettyResumption netty = new NettyResumption(protocol, counting);
       try {
         for (int i = 4; i < args.length; i++) {
+          if (pausedAt(args[i])) {
+            continue;
+          }
           String label = (i - 3) + ":" + args[i];
           int checksBefore = counting.checks.get();
           try {
@@ -64,6 +69,9 @@ public final class ResumptionProbe {
       context.init(null, new TrustManager[] {counting}, null);
     }
     for (int i = 4; i < args.length; i++) {
+      if (pausedAt(args[i])) {
+        continue;
+      }
       String sni = args[i];
       String label = (i - 3) + ":" + sni;
       int checksBefore = counting.checks.get();
@@ -83,6 +91,20 @@ public final class ResumptionProbe {
         System.out.println("RESULT " + label + " FAIL " + HttpsProbe.describe(e));
       }
     }
+  }
+
+  private static final java.io.BufferedReader STDIN =
+      new java.io.BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
+  /** Whether {@code argument} is {@code --pause}; if so, waits for a line on standard input. */
+  private static boolean pausedAt(String argument) throws java.io.IOException {
+    if (!argument.equals("--pause")) {
+      return false;
+    }
+    System.out.println("PAUSE");
+    System.out.flush();
+    STDIN.readLine();
+    return true;
   }
 
   private static String get(SSLSocket socket, String host) throws Exception {

@@ -228,6 +228,21 @@ public final class ForkedJvm {
       return process.pid();
     }
 
+    /** Writes {@code line} to the child's standard input. */
+    public void send(String line) {
+      try {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("the child no longer reads its input\n" + describe(), e);
+      }
+    }
+
+    /** The child's standard output so far. */
+    public String output() {
+      return stdout.toString();
+    }
+
     public void closeInput() {
       try {
         process.getOutputStream().close();

@@ -55,18 +55,50 @@ public final class Metrics {
    * {@code key="value"}), or 0 when there is none.
    */
   public double value(String name, String... labels) {
-    Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
-    Matcher matcher = line.matcher(text);
+    Matcher matcher = samples(name);
     while (matcher.find()) {
-      boolean all = true;
-      for (String label : labels) {
-        all &= matcher.group(1).contains(label);
-      }
-      if (all) {
+      if (hasAll(matcher.group(1), labels)) {
         return Double.parseDouble(matcher.group(2));
       }
     }
     return 0;
+  }
+
+  /** The sum of the samples {@code name} whose labels include each of {@code labels}. */
+  public double sum(String name, String... labels) {
+    double sum = 0;
+    Matcher matcher = samples(name);
+    while (matcher.find()) {
+      if (hasAll(matcher.group(1), labels)) {
+        sum += Double.parseDouble(matcher.group(2));
+      }
+    }
+    return sum;
+  }
+
+  /** Whether a sample {@code name} with each of {@code labels} is there. */
+  public boolean has(String name, String... labels) {
+    Matcher matcher = samples(name);
+    while (matcher.find()) {
+      if (hasAll(matcher.group(1), labels)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Matcher samples(String name) {
+    return Pattern.compile("^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? (\\S+)$", Pattern.MULTILINE)
+        .matcher(text);
+  }
+
+  private static boolean hasAll(String sampleLabels, String... labels) {
+    for (String label : labels) {
+      if (sampleLabels == null || !sampleLabels.contains(label)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public String text() {
