@@ -35,6 +35,13 @@ final class SessionCaches {
     last = new WeakReference<>(context);
   }
 
+  /** How many caches are held, for tests of the weak hold. */
+  static int held() {
+    synchronized (SEEN) {
+      return SEEN.size();
+    }
+  }
+
   /** Invalidates every session of every cache seen; returns how many were invalidated. */
   static int invalidateAll() {
     List<SSLSessionContext> caches;

@@ -58,10 +58,11 @@ public final class ForkedComparison {
       // The variants run in turn within each round, so that drift in the machine's speed hits all alike.
       List<String> emptyAgent = new ArrayList<>(jvm);
       emptyAgent.add("-javaagent:" + emptyAgentJar());
-      String[] agents = {null, null, agent, agent + ",metrics.port=0"};
-      List<List<String>> options = List.of(jvm, emptyAgent, jvm, jvm);
-      String[] names = {"no agent", "an empty agent (the JVM's own cost of -javaagent)", "PinAgent",
-        "PinAgent with the metrics endpoint"};
+      String[] agents = {null, null, agent, agent + ",metrics.port=0", agent + ",policy.reload=false"};
+      List<List<String>> options = List.of(jvm, emptyAgent, jvm, jvm, jvm);
+      String[] names = {"no agent", "an empty agent (the JVM's own cost of -javaagent)",
+        "PinAgent (policy reload on, the default)", "PinAgent with the metrics endpoint",
+        "PinAgent with policy.reload=false"};
       List<List<double[]>> timings = new ArrayList<>();
       for (int v = 0; v < agents.length; v++) {
         ForkedRuns.run(agents[v], options.get(v), OneRequest.class, url);

@@ -50,6 +50,8 @@ public class PinCheckBenchmark {
   private X509Certificate[] chain;
   private X509TrustManager trustManager;
   private PinVerifier verifier;
+  /** As the agent holds it: a snapshot behind a volatile reference, here one made by a reload. */
+  private volatile PinVerifier reloaded;
   private PinSet set;
 
   @Setup
@@ -63,11 +65,23 @@ public class PinCheckBenchmark {
     if (verifier.check(chain, HOST, 443, trustManager) != CheckResult.MATCH) {
       throw new IllegalStateException("the benchmark chain must match");
     }
+    Policy next = PolicyLoader.parse("bench.yaml", fixtures.policy(pinSets, pattern.equals("wildcard"), HOST));
+    reloaded = new PinVerifier(next, verifier.counters().forPolicy(next), new SpkiPins(4096), line -> { },
+        System::currentTimeMillis);
+    if (reloaded.check(chain, HOST, 443, trustManager) != CheckResult.MATCH) {
+      throw new IllegalStateException("the benchmark chain must match after the reload");
+    }
   }
 
   @Benchmark
   public CheckResult warm() throws Exception {
     return verifier.check(chain, HOST, 443, trustManager);
+  }
+
+  /** The warm check as the agent runs it after a reload: one volatile read, then the new snapshot's check. */
+  @Benchmark
+  public CheckResult warmAfterReload() throws Exception {
+    return reloaded.check(chain, HOST, 443, trustManager);
   }
 
   /**

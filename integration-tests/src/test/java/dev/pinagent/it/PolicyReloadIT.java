@@ -102,7 +102,7 @@ class PolicyReloadIT extends LabTest {
     String tag = "sha256=\"" + sha256(policy) + "\"";
     long deadline = System.nanoTime() + SEEN_WITHIN.toNanos();
     while (true) {
-      Metrics metrics = Metrics.scrape(metricsPort);
+      Metrics metrics = Metrics.scrapeWithin(metricsPort, Duration.ofSeconds(60));
       if (metrics.has("tls_pin_policy_info", tag)) {
         return metrics;
       }
@@ -362,8 +362,16 @@ class PolicyReloadIT extends LabTest {
         .agent("policy=" + file + ",metrics.port=" + metricsPort + ",policy.reload.interval=100ms")
         .main(LoadProbe.class, "8", "22s", String.valueOf(lab.good.port()), String.valueOf(lab.evil.port()))
         .start();
+    // Started first: the agent must read a valid policy at startup, or the JVM stops (exit 78), as it should.
+    awaitInForce(metricsPort, versions[0]);
     int writes = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!child.output().contains("HOLD")) {
+      if (!child.isAlive() || System.nanoTime() > deadline) {
+        child.closeInput();
+        throw new AssertionError("the load probe ended without HOLD after " + writes + " policy writes\n"
+            + child.await());
+      }
       writes++;
       replace(file, writes % 5 == 0 ? "version: 1\npin-sets: [" : versions[writes % 2]);
       sleep(200);

@@ -238,6 +238,10 @@ public final class ForkedJvm {
       }
     }
 
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
     /** The child's standard output so far. */
     public String output() {
       return stdout.toString();

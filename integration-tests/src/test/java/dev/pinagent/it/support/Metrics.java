@@ -27,9 +27,15 @@ public final class Metrics {
 
   /** Scrapes {@code http://127.0.0.1:<port>/metrics}, retrying briefly while the endpoint starts. */
   public static Metrics scrape(int port) {
+    return scrapeWithin(port, Duration.ofSeconds(5));
+  }
+
+  /** Scrapes, retrying for as long as {@code patience} while the endpoint starts (a JVM on a loaded machine). */
+  public static Metrics scrapeWithin(int port, Duration patience) {
     HttpClient client = HttpClient.newHttpClient();
     Exception last = null;
-    for (int attempt = 0; attempt < 50; attempt++) {
+    long attempts = Math.max(1, patience.toMillis() / 100);
+    for (int attempt = 0; attempt < attempts; attempt++) {
       try {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
