@@ -65,7 +65,7 @@ class MetricsEndpointTest {
           .contains("tls_pin_checks_total{mode=\"enforce\",pin_set=\"api\",result=\"mismatch\"} 0.0")
           .contains("tls_pin_violations_total{action=\"blocked\",host=\"api.example.com\",pin_set=\"api\"} 1.0")
           .contains("tls_pin_policy_loads_total{reason=\"none\",result=\"success\"} 1.0")
-          .contains("tls_pin_policy_info{sha256=\"0123456789ab\",source=\"p.yaml\"} 1.0")
+          .contains("tls_pin_policy_info{sha256=\"0123456789ab\",source=\"p.yaml\"} 1")
           .contains("tls_pin_set_expiry_seconds{pin_set=\"api\"}")
           .contains("tls_pin_trust_managers_wrapped_total{source=\"ssl_context\"} 1.0")
           .contains("tls_pin_agent_errors_total{stage=\"metrics_endpoint\"} 1.0");

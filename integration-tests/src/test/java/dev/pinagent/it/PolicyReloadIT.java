@@ -360,12 +360,13 @@ class PolicyReloadIT extends LabTest {
     int metricsPort = Metrics.freePort();
     ForkedJvm.Running child = lab.client(javaHome)
         .agent("policy=" + file + ",metrics.port=" + metricsPort + ",policy.reload.interval=100ms")
-        .main(LoadProbe.class, "8", "22s", String.valueOf(lab.good.port()), String.valueOf(lab.evil.port()))
+        .main(LoadProbe.class, "8", "25s", String.valueOf(lab.good.port()), String.valueOf(lab.evil.port()))
         .start();
     // Started first: the agent must read a valid policy at startup, or the JVM stops (exit 78), as it should.
     awaitInForce(metricsPort, versions[0]);
     int writes = 0;
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    long started = System.nanoTime();
+    long deadline = started + Duration.ofSeconds(90).toNanos();
     while (!child.output().contains("HOLD")) {
       if (!child.isAlive() || System.nanoTime() > deadline) {
         child.closeInput();
@@ -374,8 +375,11 @@ class PolicyReloadIT extends LabTest {
       }
       writes++;
       replace(file, writes % 5 == 0 ? "version: 1\npin-sets: [" : versions[writes % 2]);
-      sleep(200);
+      // At a fixed rate, so that a slow write does not stretch the period.
+      long next = started + writes * 200_000_000L;
+      sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
     }
+    double seconds = (System.nanoTime() - started) / 1e9;
     Metrics metrics = Metrics.scrape(metricsPort);
     child.closeInput();
     ForkedJvm.Result result = child.await();
@@ -384,7 +388,6 @@ class PolicyReloadIT extends LabTest {
     long goodFailed = count(result.stdout, "PORT " + lab.good.port() + " ok=" + goodOk + " failed=");
     long evilOk = count(result.stdout, "PORT " + lab.evil.port() + " ok=");
     long evilFailed = count(result.stdout, "PORT " + lab.evil.port() + " ok=" + evilOk + " failed=");
-    assertThat(writes).as("policy writes over the run").isGreaterThanOrEqualTo(100);
     assertThat(goodFailed).as("refusals of the good server\n" + result).isZero();
     assertThat(evilOk).as("evil handshakes accepted\n" + result).isZero();
     assertThat(goodOk).isPositive();
@@ -397,6 +400,11 @@ class PolicyReloadIT extends LabTest {
         .isGreaterThanOrEqualTo(5);
     assertThat(result.stdout).contains("THREAD pin-agent-policy-reload daemon=true");
     assertThat(result.exitCode).isZero();
+    System.out.printf("[it] %s: %d policy writes in %.1f s; %d good and %d evil handshakes%n", javaHome, writes,
+        seconds, goodOk, evilFailed);
+    assertThat(seconds).as("the run lasted").isGreaterThanOrEqualTo(20);
+    // Every 200 ms as scheduled, give or take what two busy cores delay a thread by.
+    assertThat(writes).as("policy writes in %.1f s", seconds).isGreaterThanOrEqualTo((int) (seconds * 5 * 0.75));
   }
 
   /** The number after {@code prefix} on the line that starts with it. */

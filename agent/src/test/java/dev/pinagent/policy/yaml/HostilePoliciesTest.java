@@ -70,10 +70,11 @@ class HostilePoliciesTest {
 
     long start = System.nanoTime();
     assertThat(PolicyLoader.parse("p.yaml", policy).pinSets()).hasSize(1);
-    // Typically 30 ms, up to 1.1 s in a cold JVM on two cores loaded by other builds. The bound guards against the
-    // quadratic scan, which took 17 s for one 4 MiB line; the speed itself is the benchmarks' to measure.
+    // Typically 30 ms, up to 1.1 s in a cold JVM on two cores loaded by other builds, 4.6 s with five builds on
+    // them. The bound guards against the quadratic scan, which took 17 s for one 4 MiB line on a quiet machine;
+    // the speed itself is the benchmarks' to measure.
     assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds for %d lines of %d characters",
-        policy.length() / comment.length(), comment.length() - 1).isLessThan(4_000);
+        policy.length() / comment.length(), comment.length() - 1).isLessThan(9_000);
   }
 
   @ParameterizedTest(name = "{0}")
