@@ -3,12 +3,14 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.inventory.InventoryRecorder;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PrometheusExport;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -101,8 +103,9 @@ final class AgentStartup {
 
     PinCounters counters = new PinCounters(policy, MAX_VIOLATION_HOSTS);
     counters.recordPolicyLoad(true);
+    InventoryRecorder inventory = inventoryRecorder(options, counters);
     PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
-        System.err::println, System::currentTimeMillis);
+        System.err::println, System::currentTimeMillis, inventory == null ? CheckObserver.NONE : inventory);
     AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
 
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
@@ -118,11 +121,41 @@ final class AgentStartup {
         WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
       System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
     }
+    if (inventory != null) {
+      inventory.start(enforcement::failed);
+    }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
+          inventory == null ? null : inventory::json,
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
+  }
+
+  /**
+   * The inventory recorder {@code inventory.file} asks for, or {@code null}. A directory that does not exist stops
+   * the JVM like any other bad option (a typo must not silently record nothing); a file that exists but cannot be
+   * read is set aside later, with a warning.
+   */
+  private static InventoryRecorder inventoryRecorder(AgentOptions options, PinCounters counters)
+      throws ConfigurationException {
+    if (options.inventoryFile() == null) {
+      return null;
+    }
+    Path file;
+    try {
+      file = Paths.get(options.inventoryFile()).toAbsolutePath();
+    } catch (RuntimeException e) {
+      throw new ConfigurationException("invalid agent options: the option 'inventory.file' is not a path: "
+          + Printable.of(e.getMessage()), e);
+    }
+    if (!Files.isDirectory(file.getParent()) || Files.isDirectory(file)) {
+      throw new ConfigurationException("invalid agent options: the option 'inventory.file' is " + Printable.of(file)
+          + ", but " + (Files.isDirectory(file) ? "that is a directory; name a file in it"
+              : "its directory does not exist; create it or name a file in an existing directory"), null);
+    }
+    return new InventoryRecorder(file, options.inventoryMaxHosts(), options.inventoryInterval(),
+        counters.inventoryDropped(), System::currentTimeMillis, System.err::println);
   }
 
   /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */

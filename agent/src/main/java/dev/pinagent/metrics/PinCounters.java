@@ -78,6 +78,7 @@ public final class PinCounters {
   private final LongAdder unknownHost = new LongAdder();
   private final LongAdder policyLoadSuccesses = new LongAdder();
   private final LongAdder policyLoadFailures = new LongAdder();
+  private final LongAdder inventoryDropped = new LongAdder();
   private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<ViolationKey, LongAdder> violations = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
@@ -165,6 +166,11 @@ public final class PinCounters {
       }
     }
     return violationHosts.contains(value) ? value : OTHER_HOST;
+  }
+
+  /** Observations the inventory had no room for ({@code inventory.max-hosts}, paths per host); the recorder counts. */
+  public LongAdder inventoryDropped() {
+    return inventoryDropped;
   }
 
   /** The check counter of {@code set} for {@code result}; {@code null} for a result sets are not counted by. */

@@ -28,6 +28,7 @@ public final class PinMetrics implements MeterBinder {
   public static final String SET_EXPIRY = "tls.pin.set.expiry";
   public static final String WRAPPED = "tls.pin.trust.managers.wrapped";
   public static final String AGENT_ERRORS = "tls.pin.agent.errors";
+  public static final String INVENTORY_DROPPED = "tls.pin.inventory.dropped";
 
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = "none";
@@ -79,6 +80,11 @@ public final class PinMetrics implements MeterBinder {
           .tag("result", success ? "success" : "failure")
           .register(registry);
     }
+    FunctionCounter.builder(INVENTORY_DROPPED, counters.inventoryDropped(), LongAdder::doubleValue)
+        .description("TLS servers (a new host:port, or a new path of a known one) not recorded because the "
+            + "inventory was full (inventory.max-hosts, 4 paths per host); zero without inventory.file")
+        .baseUnit("observations")
+        .register(registry);
     this.registry = registry;
     refresh();
   }
