@@ -47,6 +47,8 @@ public final class Inventory {
   private final int maxChains;
   private final Map<String, Host> hosts = new LinkedHashMap<>();
   private long dropped;
+  /** When the file read was written, or {@code null} for an inventory not read from a file. */
+  private Instant written;
 
   public Inventory(int maxHosts, int maxChains) {
     this.maxHosts = maxHosts;
@@ -193,6 +195,11 @@ public final class Inventory {
 
   public List<Host> hosts() {
     return Collections.unmodifiableList(new ArrayList<>(hosts.values()));
+  }
+
+  /** When the inventory read was written; {@code null} when it was not read from a file. */
+  public Instant written() {
+    return written;
   }
 
   /** Host:port entries and paths that did not fit, counted since the inventory began. */
@@ -342,6 +349,7 @@ public final class Inventory {
     }
     Inventory inventory = new Inventory(maxHosts, maxChains);
     inventory.dropped = number(root.get("dropped"), "/dropped", 0, Long.MAX_VALUE);
+    inventory.written = instant(root.get("written"), "/written");
     List<?> hosts = list(root.get("hosts"), "/hosts");
     for (int i = 0; i < hosts.size(); i++) {
       String at = "/hosts/" + i;
