@@ -19,7 +19,7 @@ public final class PinAgentCli {
       + "Attach the agent to a JVM:\n"
       + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
       + "  JAVA_TOOL_OPTIONS=\"-javaagent:/opt/pin-agent.jar=policy=/etc/pins.yaml\" java ...\n"
-      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots as underscores).\n";
+      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots and dashes as underscores).\n";
 
   private PinAgentCli() {}
 

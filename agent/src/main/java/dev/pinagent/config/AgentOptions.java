@@ -10,8 +10,8 @@ import java.util.Properties;
 /**
  * The agent's options. Each comes from, in order of precedence: the agent argument
  * ({@code -javaagent:pin-agent.jar=policy=/etc/pins.yaml,metrics.port=9464}), a system property
- * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots as
- * underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
+ * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots and
+ * dashes as underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
  * environment and a single service override them. An unknown key is an error wherever it appears: a
  * misspelt {@code polcy=} must not start the service unpinned.
  */
@@ -274,7 +274,7 @@ public final class AgentOptions {
   private static String keyOfEnvironmentVariable(String variable) {
     String raw = variable.substring(ENV_PREFIX.length());
     for (String key : KEYS) {
-      if (key.toUpperCase(Locale.ROOT).replace('.', '_').equals(raw)) {
+      if (key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_').equals(raw)) {
         return key;
       }
     }

@@ -58,7 +58,9 @@ public final class Json {
       throw new ParseException(where + Printable.of(String.valueOf(e.getProblem() != null ? e.getProblem()
           : e.getContext())), e);
     } catch (RuntimeException e) {
-      throw new ParseException(Printable.of(String.valueOf(e.getMessage())), e);
+      String message = String.valueOf(e.getMessage());
+      throw new ParseException(message.startsWith("Nesting Depth") ? "nested deeper than " + MAX_DEPTH + " levels"
+          : Printable.of(message), e);
     }
   }
 
