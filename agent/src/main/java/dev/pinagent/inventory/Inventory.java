@@ -465,6 +465,7 @@ public final class Inventory {
       return "an array";
     }
     String text = String.valueOf(value);
-    return "'" + Printable.of(text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'";
+    text = Printable.of(text.length() > 40 ? text.substring(0, 40) + "..." : text);
+    return value instanceof String ? "the text \"" + text + "\"" : text;
   }
 }

@@ -205,7 +205,7 @@ class ProposeCommandTest {
     CliRunner.Result result = CliRunner.run("propose", bad.toString());
 
     assertThat(result.status).isEqualTo(CheckCommand.ERRORS);
-    assertThat(result.err).contains("bad.json: not an inventory: /hosts: expected an array, got '3'");
+    assertThat(result.err).contains("bad.json: not an inventory: /hosts: expected an array, got 3");
     assertThat(CliRunner.run("propose").err).contains("propose takes one or more inventory files");
     assertThat(CliRunner.run("propose", bad.toString(), "--mode", "block").err).contains("--mode");
     assertThat(CliRunner.run("propose", bad.toString(), "--exclude", "(").err).contains("not a regular expression");
