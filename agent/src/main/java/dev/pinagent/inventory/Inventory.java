@@ -111,8 +111,8 @@ public final class Inventory {
     private Instant lastSeen;
     /** Handshakes read from a file, and those of sightings no longer counting. */
     private long settledHandshakes;
-    /** Sightings still counting handshakes. */
-    private final List<Sighting> live = new ArrayList<>(1);
+    /** Counts of sightings handshakes may still find. */
+    private final List<Sighting.Tally> live = new ArrayList<>(1);
 
     Chain(List<PathCertificate> path, Instant firstSeen) {
       this.key = keyOf(path);
@@ -141,8 +141,8 @@ public final class Inventory {
 
     public Instant lastSeen() {
       Instant last = lastSeen;
-      for (Sighting sighting : live) {
-        Instant seen = Instant.ofEpochMilli(sighting.lastSeen());
+      for (Sighting.Tally tally : live) {
+        Instant seen = Instant.ofEpochMilli(tally.lastSeen());
         last = seen.isAfter(last) ? seen : last;
       }
       return last;
@@ -150,24 +150,24 @@ public final class Inventory {
 
     public long handshakes() {
       long sum = settledHandshakes;
-      for (Sighting sighting : live) {
-        sum += sighting.handshakes.sum();
+      for (Sighting.Tally tally : live) {
+        sum += tally.handshakes.sum();
       }
       return sum;
     }
 
     /** Adds a sighting; folds in those of older generations, which handshakes no longer find. */
-    void attach(Sighting sighting) {
+    void attach(Sighting.Tally tally) {
       for (int i = live.size() - 1; i >= 0; i--) {
-        Sighting old = live.get(i);
-        if (old.generation < sighting.generation) {
+        Sighting.Tally old = live.get(i);
+        if (old.generation < tally.generation) {
           settledHandshakes += old.handshakes.sum();
           Instant seen = Instant.ofEpochMilli(old.lastSeen());
           lastSeen = seen.isAfter(lastSeen) ? seen : lastSeen;
           live.remove(i);
         }
       }
-      live.add(sighting);
+      live.add(tally);
     }
   }
 
@@ -247,7 +247,7 @@ public final class Inventory {
     if (sighting.peerHost != null && host.peerHosts.size() < MAX_PEER_HOSTS) {
       host.peerHosts.add(sighting.peerHost);
     }
-    chain.attach(sighting);
+    chain.attach(sighting.tally);
     return true;
   }
 

@@ -121,7 +121,7 @@ public final class InventoryRecorder implements CheckObserver {
         }
       }
       Sighting sighting = new Sighting(chain, host, peer, port, set, result, trustManager, now, generation, head);
-      sighting.handshakes.increment();
+      sighting.count(now);
       // Remembered only when queued: when the queue is full, a later handshake tries again.
       if (!queue.offer(sighting)) {
         return head;
@@ -236,8 +236,8 @@ public final class InventoryRecorder implements CheckObserver {
     }
   }
 
-  /** Writes the file now (atomically); a failure is reported, never thrown. */
-  void write() {
+  /** Writes the file now (atomically); a failure is reported, never thrown. One writer at a time. */
+  synchronized void write() {
     if (file == null) {
       return;
     }

@@ -24,12 +24,10 @@ final class Sighting {
   final CheckResult result;
   final X509TrustManager trustManager;
   final long firstSeen;
-  /** The recorder's generation when made: older ones are no longer found by handshakes, so may be folded. */
-  final int generation;
   /** The next sighting of the same leaf and host (another port, chain or outcome). */
   final Sighting next;
-  final LongAdder handshakes = new LongAdder();
-  private volatile long lastSeen;
+  /** The counts, which the inventory keeps without the certificates and trust manager. */
+  final Tally tally;
 
   Sighting(X509Certificate[] chain, String host, String peerHost, int port, PinSet set, CheckResult result,
       X509TrustManager trustManager, long now, int generation, Sighting next) {
@@ -41,9 +39,32 @@ final class Sighting {
     this.result = result;
     this.trustManager = trustManager;
     this.firstSeen = now;
-    this.lastSeen = now;
-    this.generation = generation;
     this.next = next;
+    this.tally = new Tally(now, generation);
+  }
+
+  /** Handshakes and the last time one was seen, counted by handshake threads, read by the inventory. */
+  static final class Tally {
+    /** The recorder's generation when made: older ones are no longer found by handshakes, so may be folded. */
+    final int generation;
+    final LongAdder handshakes = new LongAdder();
+    private volatile long lastSeen;
+
+    Tally(long now, int generation) {
+      this.lastSeen = now;
+      this.generation = generation;
+    }
+
+    void count(long now) {
+      handshakes.increment();
+      if (now - lastSeen >= LAST_SEEN_RESOLUTION_MILLIS) {
+        lastSeen = now;
+      }
+    }
+
+    long lastSeen() {
+      return lastSeen;
+    }
   }
 
   /** Whether this is the sighting of exactly this chain, names and outcome; allocates nothing. */
@@ -62,14 +83,7 @@ final class Sighting {
   }
 
   void count(long now) {
-    handshakes.increment();
-    if (now - lastSeen >= LAST_SEEN_RESOLUTION_MILLIS) {
-      lastSeen = now;
-    }
-  }
-
-  long lastSeen() {
-    return lastSeen;
+    tally.count(now);
   }
 
   /** The outcome as written in the inventory: the {@code result} tag of the metrics, or {@code blocked}. */
