@@ -149,7 +149,7 @@ final class AgentStartup {
       throw new ConfigurationException("invalid agent options: the option 'inventory.file' is not a path: "
           + Printable.of(e.getMessage()), e);
     }
-    if (!Files.isDirectory(file.getParent()) || Files.isDirectory(file)) {
+    if (file.getParent() == null || !Files.isDirectory(file.getParent()) || Files.isDirectory(file)) {
       throw new ConfigurationException("invalid agent options: the option 'inventory.file' is " + Printable.of(file)
           + ", but " + (Files.isDirectory(file) ? "that is a directory; name a file in it"
               : "its directory does not exist; create it or name a file in an existing directory"), null);

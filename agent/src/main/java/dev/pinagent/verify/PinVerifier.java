@@ -174,8 +174,13 @@ public final class PinVerifier {
       PinSet set, CheckResult result) {
     try {
       observer.checked(chain, sni, peer, port, trustManager, set, result);
-    } catch (Throwable ignored) {
-      // The inventory is a record; it must never decide or break a handshake.
+    } catch (Throwable e) {
+      // The inventory is a record; it must never decide or break a handshake. Counted, so a bug is seen.
+      try {
+        counters.recordAgentError("inventory");
+      } catch (Throwable ignored) {
+        // Nothing more to do without risking the handshake.
+      }
     }
   }
 

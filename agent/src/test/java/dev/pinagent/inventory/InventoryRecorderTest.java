@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.json.Json;
+import dev.pinagent.metrics.PinCounters;
+import dev.pinagent.metrics.PinMetrics;
+import dev.pinagent.policy.Policy;
+import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.testing.Fleet;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.verify.CheckResult;
 import dev.pinagent.verify.PinVerifier;
+import dev.pinagent.verify.SpkiPins;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -113,15 +119,26 @@ class InventoryRecorderTest {
   }
 
   @Test
-  void anObserverThatThrowsChangesNothingInTheCheck() throws Exception {
-    PinVerifier verifier = new PinVerifier(dev.pinagent.policy.yaml.PolicyLoader.parse("p.yaml", NOTHING_PINNED),
-        new dev.pinagent.metrics.PinCounters(dev.pinagent.policy.yaml.PolicyLoader.parse("p.yaml", NOTHING_PINNED),
-            1), new dev.pinagent.verify.SpkiPins(10), line -> { }, System::currentTimeMillis,
-        (chain, sni, peer, port, trustManager, set, result) -> {
+  void anObserverThatThrowsChangesNothingInTheCheckAndIsCounted() throws Exception {
+    Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: enforce\npin-sets:\n  - name: alpha\n"
+        + "    hosts: [a.example.com]\n    pins: [" + fleet.issuerA.pin() + ", " + TestPki.randomPin() + "]\n");
+    PinCounters counters = new PinCounters(policy, 1);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(10), line -> { },
+        System::currentTimeMillis, (chain, sni, peer, port, trustManager, set, result) -> {
           throw new IllegalStateException("observer bug");
         });
+
     assertThat(verifier.check(fleet.chain(fleet.issuerA, "a.example.com"), "a.example.com", 443,
+        fleet.trustManager)).isEqualTo(CheckResult.MATCH);
+    assertThat(verifier.check(fleet.chain(fleet.issuerA, "b.example.com"), "b.example.com", 443,
         fleet.trustManager)).isEqualTo(CheckResult.UNPINNED);
+    assertThatThrownBy(() -> verifier.check(fleet.interception("a.example.com"), "a.example.com", 443,
+        fleet.trustManager)).isInstanceOf(CertificateException.class).hasMessageContaining("pinning failure");
+    assertThat(counters.inventoryDropped().sum()).isZero();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    new PinMetrics(counters, System::currentTimeMillis).bindTo(meters);
+    assertThat(meters.get(PinMetrics.AGENT_ERRORS).tag("stage", "inventory").functionCounter().count())
+        .isEqualTo(3);
   }
 
   @Test
