@@ -150,7 +150,12 @@ public final class InventoryRecorder implements CheckObserver {
   }
 
   private void run() {
-    load();
+    try {
+      load();
+    } catch (RuntimeException | Error e) {
+      // Recording goes on without the old file (which stays where it is); the failure is reported.
+      failed.accept("inventory", e);
+    }
     long nextWrite = clock.getAsLong() + interval.toMillis();
     while (true) {
       try {

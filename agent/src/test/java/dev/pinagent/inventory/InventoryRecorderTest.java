@@ -217,6 +217,22 @@ class InventoryRecorderTest {
   }
 
   @Test
+  void theDaemonThreadWritesTheFileEveryInterval() throws Exception {
+    Path file = directory.resolve("inventory.json");
+    InventoryRecorder recorder = new InventoryRecorder(file, 2000, Duration.ofMillis(100), dropped,
+        System::currentTimeMillis, log::add);
+    recorder.start((stage, error) -> log.add(stage + ": " + error));
+    Fleet.verifier(NOTHING_PINNED, recorder).check(fleet.chain(fleet.issuerA, "a.example.com"), "a.example.com",
+        null, 443, fleet.trustManager);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(Files.exists(file) && Files.readString(file).contains("a.example.com")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(hosts((Map<?, ?>) Json.read(Files.readString(file), 1 << 20))).hasSize(1);
+    assertThat(log).isEmpty();
+  }
+
+  @Test
   void theFileIsReadableByItsOwnerOnlyAndReplacedWhole() throws Exception {
     Path file = directory.resolve("inventory.json");
     InventoryRecorder recorder = recorder(file, 2000);
