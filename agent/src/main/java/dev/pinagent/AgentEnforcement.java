@@ -97,6 +97,9 @@ final class AgentEnforcement implements PinEnforcement {
       // Not "see the metric": the endpoint that would serve it is what failed.
       return "the metrics endpoint is not serving; pinning is unaffected";
     }
+    if (stage.equals("inventory")) {
+      return "the inventory (inventory.file) may not be up to date; pinning is unaffected" + metric;
+    }
     if (stage.equals("check")) {
       return "the handshake was refused, as is every handshake the agent cannot check" + metric;
     }

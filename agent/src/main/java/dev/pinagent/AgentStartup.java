@@ -3,6 +3,7 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.inventory.InventoryRecorder;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PolicyStatus;
@@ -15,6 +16,7 @@ import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.reload.PolicyFile;
 import dev.pinagent.reload.PolicyReloader;
 import dev.pinagent.reload.PolicyWatcher;
+import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -133,7 +135,10 @@ final class AgentStartup {
       counters.policyLoaded(PolicyReloader.shortFingerprint(fingerprint), source.name(), System.currentTimeMillis());
     }
     SpkiPins spkiPins = new SpkiPins(SPKI_CACHE_SIZE);
-    PinVerifier verifier = new PinVerifier(policy, counters, spkiPins, System.err::println, System::currentTimeMillis);
+    InventoryRecorder inventory = inventoryRecorder(options, counters);
+    CheckObserver observer = inventory == null ? CheckObserver.NONE : inventory;
+    PinVerifier verifier = new PinVerifier(policy, counters, spkiPins, System.err::println, System::currentTimeMillis,
+        observer);
     AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
 
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
@@ -155,14 +160,18 @@ final class AgentStartup {
         System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
       }
     }
+    if (inventory != null) {
+      inventory.start(enforcement::failed);
+    }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
+          inventory == null ? null : inventory::json,
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
     if (options.policyReload()) {
-      PolicySwitch policySwitch = new PolicySwitch(enforcement, spkiPins, source.name(), System.err::println,
-          System::currentTimeMillis);
+      PolicySwitch policySwitch = new PolicySwitch(enforcement, spkiPins, observer, source.name(),
+          System.err::println, System::currentTimeMillis);
       PolicyReloader reloader =
           new PolicyReloader(source, policySwitch, store, System.err::println,
               PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
@@ -171,6 +180,32 @@ final class AgentStartup {
         reloader.poll();
       }, error -> enforcement.failed("policy_reload", error));
     }
+  }
+
+  /**
+   * The inventory recorder {@code inventory.file} asks for, or {@code null}. A directory that does not exist stops
+   * the JVM like any other bad option (a typo must not silently record nothing); a file that exists but cannot be
+   * read is set aside later, with a warning.
+   */
+  private static InventoryRecorder inventoryRecorder(AgentOptions options, PinCounters counters)
+      throws ConfigurationException {
+    if (options.inventoryFile() == null) {
+      return null;
+    }
+    Path file;
+    try {
+      file = Paths.get(options.inventoryFile()).toAbsolutePath();
+    } catch (RuntimeException e) {
+      throw new ConfigurationException("invalid agent options: the option 'inventory.file' is not a path: "
+          + Printable.of(e.getMessage()), e);
+    }
+    if (file.getParent() == null || !Files.isDirectory(file.getParent()) || Files.isDirectory(file)) {
+      throw new ConfigurationException("invalid agent options: the option 'inventory.file' is " + Printable.of(file)
+          + ", but " + (Files.isDirectory(file) ? "that is a directory; name a file in it"
+              : "its directory does not exist; create it or name a file in an existing directory"), null);
+    }
+    return new InventoryRecorder(file, options.inventoryMaxHosts(), options.inventoryInterval(),
+        counters.inventoryDropped(), System::currentTimeMillis, System.err::println);
   }
 
   /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */

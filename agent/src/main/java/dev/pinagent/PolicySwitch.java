@@ -5,6 +5,7 @@ import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.reload.PolicyReloader;
+import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -21,15 +22,18 @@ import java.util.function.LongSupplier;
 final class PolicySwitch implements PolicyReloader.Target {
   private final AgentEnforcement enforcement;
   private final SpkiPins spkiPins;
+  private final CheckObserver observer;
   private final String source;
   private final Consumer<String> log;
   private final LongSupplier clock;
   private volatile boolean sessionsToForgetAgain;
 
-  PolicySwitch(AgentEnforcement enforcement, SpkiPins spkiPins, String source, Consumer<String> log,
-      LongSupplier clock) {
+  /** @param observer told of every check under every policy (the inventory), as under the first */
+  PolicySwitch(AgentEnforcement enforcement, SpkiPins spkiPins, CheckObserver observer, String source,
+      Consumer<String> log, LongSupplier clock) {
     this.enforcement = enforcement;
     this.spkiPins = spkiPins;
+    this.observer = observer;
     this.source = source;
     this.log = log;
     this.clock = clock;
@@ -39,7 +43,7 @@ final class PolicySwitch implements PolicyReloader.Target {
   public void install(Policy policy, String sha256) {
     PinVerifier old = enforcement.verifier();
     PinCounters counters = old.counters().forPolicy(policy);
-    PinVerifier next = new PinVerifier(policy, counters, spkiPins, log, clock);
+    PinVerifier next = new PinVerifier(policy, counters, spkiPins, log, clock, observer);
     String previous = old.counters().store().policyStatus().sha256();
     counters.policyLoaded(PolicyReloader.shortFingerprint(sha256), source, clock.getAsLong());
     enforcement.replace(next);

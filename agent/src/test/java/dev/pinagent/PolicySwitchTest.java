@@ -9,6 +9,7 @@ import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestPki.Issued;
+import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SpkiPins;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -63,7 +64,8 @@ class PolicySwitchTest {
     enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager);
     Object stampBefore = enforcement.policyStamp();
 
-    PolicySwitch policySwitch = new PolicySwitch(enforcement, new SpkiPins(16), "/etc/pins.yaml", log::add, () -> 2_000);
+    PolicySwitch policySwitch = new PolicySwitch(enforcement, new SpkiPins(16), CheckObserver.NONE, "/etc/pins.yaml", log::add,
+        () -> 2_000);
     Policy second = policy(TestPki.randomPin(), "enforce", "new");
     policySwitch.install(second, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 
@@ -100,7 +102,8 @@ class PolicySwitchTest {
     metrics.bindTo(meters);
     enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager);
 
-    new PolicySwitch(enforcement, new SpkiPins(16), "pins.yaml", log::add, System::currentTimeMillis)
+    new PolicySwitch(enforcement, new SpkiPins(16), CheckObserver.NONE, "pins.yaml", log::add,
+        System::currentTimeMillis)
         .install(policy(TestPki.randomPin(), "enforce", null), "cccccccccccc");
     assertThatThrownBy(() -> enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager))
         .isInstanceOf(CertificateException.class);

@@ -5,7 +5,8 @@ import java.io.PrintStream;
 
 /**
  * {@code java -jar pin-agent.jar <command>}: the jar's tools. {@code pins} answers "what is the pin of my
- * host?", {@code check} answers "is my policy right before I ship it?"; both use the agent's own code.
+ * host?", {@code check} answers "is my policy right before I ship it?", {@code propose} "what should my first
+ * policy be, from what my services talk to?"; all use the agent's own code.
  */
 public final class PinAgentCli {
   static final String USAGE = "PinAgent %s: certificate pinning for any JVM, without code changes.\n"
@@ -13,11 +14,12 @@ public final class PinAgentCli {
       + "usage: java -jar pin-agent.jar <command> [options]   (each command has --help)\n"
       + "  pins <host[:port] | file>   print the sha256/ pins of a server's or a file's certificate chain\n"
       + "  check <policy.yaml>         validate a policy as the agent would; --online checks live chains\n"
+      + "  propose <inventory.json>... a policy from what agents observed (inventory.file=...), in report mode\n"
       + "\n"
       + "Attach the agent to a JVM:\n"
       + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
       + "  JAVA_TOOL_OPTIONS=\"-javaagent:/opt/pin-agent.jar=policy=/etc/pins.yaml\" java ...\n"
-      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots as underscores).\n";
+      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots and dashes as underscores).\n";
 
   private PinAgentCli() {}
 
@@ -39,8 +41,10 @@ public final class PinAgentCli {
           return PinsCommand.run(args, out, err);
         case "check":
           return CheckCommand.run(args, out, err);
+        case "propose":
+          return ProposeCommand.run(args, out, err);
         default:
-          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins and check");
+          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins, check and propose");
       }
     } catch (UsageException e) {
       err.println("pin-agent: " + Printable.of(e.getMessage()) + " (see --help)");

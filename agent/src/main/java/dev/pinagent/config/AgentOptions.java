@@ -10,8 +10,8 @@ import java.util.Properties;
 /**
  * The agent's options. Each comes from, in order of precedence: the agent argument
  * ({@code -javaagent:pin-agent.jar=policy=/etc/pins.yaml,metrics.port=9464}), a system property
- * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots as
- * underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
+ * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots and
+ * dashes as underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
  * environment and a single service override them. An unknown key is an error wherever it appears: a
  * misspelt {@code polcy=} must not start the service unpinned.
  */
@@ -22,14 +22,23 @@ public final class AgentOptions {
   public static final String POLICY_RELOAD = "policy.reload";
   public static final String POLICY_RELOAD_INTERVAL = "policy.reload.interval";
   public static final String ON_POLICY_ERROR = "on.policy.error";
+  public static final String INVENTORY_FILE = "inventory.file";
+  public static final String INVENTORY_MAX_HOSTS = "inventory.max-hosts";
+  public static final String INVENTORY_INTERVAL = "inventory.interval";
 
-  private static final List<String> KEYS =
-      List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST);
+  private static final List<String> KEYS = List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR,
+      METRICS_PORT, METRICS_HOST, INVENTORY_FILE, INVENTORY_MAX_HOSTS, INVENTORY_INTERVAL);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
   /** Faster polling than this costs more than it saves; a typo such as {@code 10ms} for {@code 10s} is caught. */
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
+
+  /** Writing the inventory more often than this is wasted I/O; a typo such as {@code 60ms} is caught. */
+  static final Duration MIN_INVENTORY_INTERVAL = Duration.ofSeconds(1);
+
+  /** Hosts an inventory may hold: a million entries of four paths is some gigabytes of JSON, well past useful. */
+  static final int MAX_INVENTORY_HOSTS = 1_000_000;
 
   /** What the agent does when the policy cannot be loaded at startup. */
   public enum OnPolicyError {
@@ -46,6 +55,9 @@ public final class AgentOptions {
   private final boolean policyReload;
   private final Duration policyReloadInterval;
   private final OnPolicyError onPolicyError;
+  private final String inventoryFile;
+  private final int inventoryMaxHosts;
+  private final Duration inventoryInterval;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -60,6 +72,9 @@ public final class AgentOptions {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
     }
+    this.inventoryFile = values.containsKey(INVENTORY_FILE) ? nonEmpty(INVENTORY_FILE, null) : null;
+    this.inventoryMaxHosts = count(INVENTORY_MAX_HOSTS, 2_000, 1, MAX_INVENTORY_HOSTS);
+    this.inventoryInterval = duration(INVENTORY_INTERVAL, Duration.ofSeconds(60), MIN_INVENTORY_INTERVAL);
   }
 
   /**
@@ -117,6 +132,23 @@ public final class AgentOptions {
           + text + "'");
     }
     return port;
+  }
+
+  private int count(String key, int defaultValue, int min, int max) {
+    String text = values.get(key);
+    if (text == null) {
+      return defaultValue;
+    }
+    try {
+      int value = Integer.parseInt(text.trim());
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new IllegalArgumentException("the option '" + key + "' must be a whole number from " + min + " to " + max
+        + ", got '" + text + "'");
   }
 
   private boolean bool(String key, boolean defaultValue) {
@@ -246,7 +278,7 @@ public final class AgentOptions {
   private static String keyOfEnvironmentVariable(String variable) {
     String raw = variable.substring(ENV_PREFIX.length());
     for (String key : KEYS) {
-      if (key.toUpperCase(Locale.ROOT).replace('.', '_').equals(raw)) {
+      if (key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_').equals(raw)) {
         return key;
       }
     }
@@ -295,5 +327,20 @@ public final class AgentOptions {
 
   public OnPolicyError onPolicyError() {
     return onPolicyError;
+  }
+
+  /** Where the inventory of observed TLS servers is kept, or {@code null} when none is recorded. */
+  public String inventoryFile() {
+    return inventoryFile;
+  }
+
+  /** Host:port entries the inventory holds; past it new ones are counted, not stored. */
+  public int inventoryMaxHosts() {
+    return inventoryMaxHosts;
+  }
+
+  /** How often the inventory file is written (and at JVM shutdown). */
+  public Duration inventoryInterval() {
+    return inventoryInterval;
   }
 }

@@ -56,6 +56,7 @@ public final class CounterStore {
   private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
   private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
+  private final LongAdder inventoryDropped = new LongAdder();
 
   public CounterStore(int maxViolationHosts) {
     this.maxViolationHosts = maxViolationHosts;
@@ -89,6 +90,11 @@ public final class CounterStore {
   /** Counts a policy load: a success ({@code reason} {@link PolicyStatus#NO_REASON}) or a refused policy. */
   public void recordPolicyLoad(boolean success, String reason) {
     policyLoad(success ? PolicyStatus.SUCCESS : PolicyStatus.FAILURE, reason).increment();
+  }
+
+  /** Observations the inventory had no room for; counted by its recorder, across policies. */
+  LongAdder inventoryDropped() {
+    return inventoryDropped;
   }
 
   /** How many policy loads had {@code result} for {@code reason} so far. */

@@ -41,7 +41,8 @@ import java.util.function.Supplier;
  *   <li>at most {@link Limits#maxConnections} connections are open: one more closes the connection that has
  *       waited longest without sending a complete request (or, when every connection is being answered, is
  *       refused with {@code 503});
- *   <li>only {@code GET} and {@code HEAD} of {@code /metrics} are answered: {@code 404} for another path,
+ *   <li>only {@code GET} and {@code HEAD} of {@code /metrics} (and of {@code /inventory}, the JSON of the
+ *       inventory, when the agent records one) are answered: {@code 404} for another path,
  *       {@code 405} for another method, {@code 400} for what is not HTTP/1.x;
  *   <li>every response closes the connection and must be taken within {@link Limits#responseMillis};
  *   <li>scrapes are rendered on at most {@link Limits#workers} daemon threads ({@code pin-agent-metrics-scrape},
@@ -51,6 +52,8 @@ import java.util.function.Supplier;
 public final class MetricsEndpoint implements AutoCloseable {
   private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String PATH = "/metrics";
+  private static final String INVENTORY_PATH = "/inventory";
+  private static final String JSON_FORMAT = "application/json; charset=utf-8";
   /** After the response, how long the client has to close its side before the endpoint closes the socket. */
   private static final long LINGER_MILLIS = 2_000;
   /** Bytes read and dropped while lingering (a body the client insists on sending) before closing anyway. */
@@ -94,6 +97,8 @@ public final class MetricsEndpoint implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Selector selector;
   private final Supplier<String> scrape;
+  /** The inventory's JSON, or {@code null} when the agent records none ({@code /inventory} is then 404). */
+  private final Supplier<String> inventory;
   private final Consumer<Throwable> onFailure;
   private final Limits limits;
   private final ThreadPoolExecutor workers;
@@ -109,7 +114,8 @@ public final class MetricsEndpoint implements AutoCloseable {
   private volatile boolean closed;
 
   private MetricsEndpoint(ServerSocketChannel server, Selector selector, Supplier<String> scrape,
-      Consumer<Throwable> onFailure, Limits limits) {
+      Supplier<String> inventory, Consumer<Throwable> onFailure, Limits limits) {
+    this.inventory = inventory;
     this.server = server;
     this.selector = selector;
     this.scrape = scrape;
@@ -136,6 +142,12 @@ public final class MetricsEndpoint implements AutoCloseable {
     return start(host, port, scrape, onFailure, Limits.DEFAULT);
   }
 
+  /** {@link #start(String, int, Supplier, Consumer)}, also serving {@code inventory} at {@code /inventory}. */
+  public static MetricsEndpoint start(String host, int port, Supplier<String> scrape, Supplier<String> inventory,
+      Consumer<Throwable> onFailure) throws IOException {
+    return start(host, port, scrape, inventory, onFailure, Limits.DEFAULT);
+  }
+
   /**
    * Binds, saying what a port in use most likely means: the usual cause is another JVM with the agent on the same
    * {@code metrics.port}, as every JVM a shell starts gets one when {@code JAVA_TOOL_OPTIONS} is exported there.
@@ -155,13 +167,18 @@ public final class MetricsEndpoint implements AutoCloseable {
 
   static MetricsEndpoint start(String host, int port, Supplier<String> scrape, Consumer<Throwable> onFailure,
       Limits limits) throws IOException {
+    return start(host, port, scrape, null, onFailure, limits);
+  }
+
+  static MetricsEndpoint start(String host, int port, Supplier<String> scrape, Supplier<String> inventory,
+      Consumer<Throwable> onFailure, Limits limits) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open();
     Selector selector = null;
     try {
       bind(server, host, port, limits.maxConnections);
       server.configureBlocking(false);
       selector = Selector.open();
-      MetricsEndpoint endpoint = new MetricsEndpoint(server, selector, scrape, onFailure, limits);
+      MetricsEndpoint endpoint = new MetricsEndpoint(server, selector, scrape, inventory, onFailure, limits);
       endpoint.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
       endpoint.loop.start();
       return endpoint;
@@ -378,15 +395,17 @@ public final class MetricsEndpoint implements AutoCloseable {
       String method = parts[0];
       int query = parts[1].indexOf('?');
       String path = query < 0 ? parts[1] : parts[1].substring(0, query);
-      if (!path.equals(PATH)) {
-        respond(404, "", "# the agent serves " + PATH + " only\n", !method.equals("HEAD"));
+      boolean ofInventory = inventory != null && path.equals(INVENTORY_PATH);
+      if (!path.equals(PATH) && !ofInventory) {
+        respond(404, "", "# the agent serves " + PATH + (inventory != null ? " and " + INVENTORY_PATH : "")
+            + " only\n", !method.equals("HEAD"));
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
-        respond(405, "Allow: GET, HEAD\r\n", "# " + PATH + " answers GET and HEAD only\n", true);
+        respond(405, "Allow: GET, HEAD\r\n", "# " + path + " answers GET and HEAD only\n", true);
       } else {
         state = State.SCRAPING;
         key.interestOps(0);
         try {
-          workers.execute(() -> answer(method.equals("GET")));
+          workers.execute(() -> answer(method.equals("GET"), ofInventory));
         } catch (RejectedExecutionException e) {
           respond(503, "", "# the metrics endpoint is busy; retry\n", method.equals("GET"));
         }
@@ -394,17 +413,18 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /** On a worker thread: renders the scrape and hands the response back to the selector thread. */
-    private void answer(boolean withBody) {
+    private void answer(boolean withBody, boolean ofInventory) {
       int status = 200;
       String body;
       try {
-        body = scrape.get();
+        body = (ofInventory ? inventory : scrape).get();
       } catch (RuntimeException | Error e) {
         status = 500;
         // One comment line whatever the message holds: a line break in it must not add samples to the scrape.
         body = "# the agent could not collect its metrics (see its stderr): " + Printable.of(e) + "\n";
       }
-      response = ByteBuffer.wrap(response(status, "", body, withBody));
+      response = ByteBuffer.wrap(response(status, ofInventory && status == 200 ? JSON_FORMAT : TEXT_FORMAT, "", body,
+          withBody));
       answered.add(this);
       selector.wakeup();
     }
@@ -479,9 +499,13 @@ public final class MetricsEndpoint implements AutoCloseable {
   }
 
   private static byte[] response(int status, String headers, String body, boolean withBody) {
+    return response(status, TEXT_FORMAT, headers, body, withBody);
+  }
+
+  private static byte[] response(int status, String contentType, String headers, String body, boolean withBody) {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
     String head = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
-        + "Content-Type: " + TEXT_FORMAT + "\r\n"
+        + "Content-Type: " + contentType + "\r\n"
         + "Content-Length: " + content.length + "\r\n"
         + "Connection: close\r\n"
         + headers

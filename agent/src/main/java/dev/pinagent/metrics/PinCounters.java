@@ -135,6 +135,11 @@ public final class PinCounters {
     store.recordAgentError(stage);
   }
 
+  /** Observations the inventory had no room for ({@code inventory.max-hosts}, paths per host); the recorder counts. */
+  public LongAdder inventoryDropped() {
+    return store.inventoryDropped();
+  }
+
   static String action(boolean blocked) {
     return blocked ? "blocked" : "reported";
   }

@@ -35,6 +35,7 @@ public final class PinMetrics implements MeterBinder {
   public static final String SET_EXPIRY = "tls.pin.set.expiry";
   public static final String WRAPPED = "tls.pin.trust.managers.wrapped";
   public static final String AGENT_ERRORS = "tls.pin.agent.errors";
+  public static final String INVENTORY_DROPPED = "tls.pin.inventory.dropped";
 
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = PinCounters.NO_PIN_SET;
@@ -70,6 +71,11 @@ public final class PinMetrics implements MeterBinder {
         .register(registry);
     Gauge.builder(POLICY_RELOAD_FAILING, status, s -> s.isFailing() ? 1 : 0)
         .description("1 while the policy source holds a version the agent refused and an older policy is in force")
+        .register(registry);
+    FunctionCounter.builder(INVENTORY_DROPPED, store.inventoryDropped(), LongAdder::doubleValue)
+        .description("TLS servers (a new host:port, or a new path of a known one) not recorded because the "
+            + "inventory was full (inventory.max-hosts, 4 paths per host); zero without inventory.file")
+        .baseUnit("observations")
         .register(registry);
     this.registry = registry;
     refresh();

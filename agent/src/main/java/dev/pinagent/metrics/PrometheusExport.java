@@ -38,10 +38,16 @@ public final class PrometheusExport implements Supplier<String> {
    */
   public static void startInBackground(String host, int port, PinCounters counters, Consumer<String> onStarted,
       Consumer<Throwable> onFailure) {
+    startInBackground(host, port, counters, null, onStarted, onFailure);
+  }
+
+  /** {@link #startInBackground(String, int, PinCounters, Consumer, Consumer)}, also serving {@code /inventory}. */
+  public static void startInBackground(String host, int port, PinCounters counters, Supplier<String> inventory,
+      Consumer<String> onStarted, Consumer<Throwable> onFailure) {
     PrometheusExport export = new PrometheusExport(counters, System::currentTimeMillis, onFailure);
     Thread starter = new Thread(() -> {
       try {
-        MetricsEndpoint endpoint = MetricsEndpoint.start(host, port, export, onFailure);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(host, port, export, inventory, onFailure);
         // At exit the JVM waits up to 300 ms for every thread blocked in native code, as the endpoint's
         // selector thread is; closing the endpoint first spares the host that wait.
         Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "pin-agent-metrics-stop"));

@@ -36,6 +36,7 @@ public final class PinVerifier {
   private final PinMatcher matcher;
   private final Consumer<String> log;
   private final LongSupplier clock;
+  private final CheckObserver observer;
 
   /** Bounds of the verifier's caches: distinct hosts, verified signatures, matched chains. */
   public static final int HOST_CACHE_SIZE = 4096;
@@ -48,6 +49,13 @@ public final class PinVerifier {
   private final MatchCache matches = new MatchCache(MATCH_CACHE_SIZE);
 
   public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock) {
+    this(policy, counters, spkiPins, log, clock, CheckObserver.NONE);
+  }
+
+  /** A verifier that also tells {@code observer} of every chain it checks for a named host. */
+  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock,
+      CheckObserver observer) {
+    this.observer = observer;
     this.policy = policy;
     this.counters = counters;
     this.spkiPins = spkiPins;
@@ -157,6 +165,32 @@ public final class PinVerifier {
     }
     PinSet bySni = sni == null ? null : setOf(sni);
     PinSet byPeer = peer == null ? null : setOf(peer);
+    CheckResult result = null;
+    try {
+      result = checkSets(chain, sni, peer, bySni, byPeer, port, trustManager);
+      return result;
+    } finally {
+      observe(chain, sni, peer, port, trustManager, bySni != null ? bySni : byPeer, result);
+    }
+  }
+
+  /** Tells the observer; whatever it throws is dropped, as the check's own outcome must stand. */
+  private void observe(X509Certificate[] chain, String sni, String peer, int port, X509TrustManager trustManager,
+      PinSet set, CheckResult result) {
+    try {
+      observer.checked(chain, sni, peer, port, trustManager, set, result);
+    } catch (Throwable e) {
+      // The inventory is a record; it must never decide or break a handshake. Counted, so a bug is seen.
+      try {
+        counters.recordAgentError("inventory");
+      } catch (Throwable ignored) {
+        // Nothing more to do without risking the handshake.
+      }
+    }
+  }
+
+  private CheckResult checkSets(X509Certificate[] chain, String sni, String peer, PinSet bySni, PinSet byPeer,
+      int port, X509TrustManager trustManager) throws CertificateException {
     if (bySni == null && byPeer == null) {
       return record(null, CheckResult.UNPINNED);
     }

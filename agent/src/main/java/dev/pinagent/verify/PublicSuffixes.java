@@ -24,7 +24,7 @@ import java.util.zip.ZipInputStream;
  * ({@code *.ck}) covers one more label. Without the file (a trimmed runtime) nothing is a known suffix, as in
  * the JDK.
  */
-final class PublicSuffixes {
+public final class PublicSuffixes {
   /** Rules of the top-level domains looked up so far; bounded by the list's own size (about 1,500). */
   private static final ConcurrentHashMap<String, Optional<List<Rule>>> RULES = new ConcurrentHashMap<>();
   private static final int MAX_CACHED = 2048;
@@ -85,6 +85,14 @@ final class PublicSuffixes {
       return null;
     }
     return domain.substring(bestSuffix);
+  }
+
+  /**
+   * Whether {@code domain} is itself an ICANN public suffix ({@code com}, {@code co.uk}): a wildcard under it would
+   * span unrelated owners. A top-level domain the list does not know counts as one.
+   */
+  public static boolean isPublicSuffix(String domain) {
+    return domain.indexOf('.') < 0 || domain.equalsIgnoreCase(icannSuffixOf("z." + domain));
   }
 
   /** Where the public suffix starts in {@code domain} if {@code rule} matches it, else -1 (the JDK's rules). */

@@ -68,7 +68,8 @@ class AgentOptionsTest {
         Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
             "unknown option 'polcy' (agent argument); known options: policy, policy.reload, "
-                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host"),
+                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host, inventory.file, "
+                + "inventory.max-hosts, inventory.interval"),
         Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
             "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
         Arguments.of("misspelt variable", "policy=/p.yaml", properties(), Map.of("PINAGENT_POLCY", "/p"),
@@ -157,6 +158,38 @@ class AgentOptionsTest {
   @ParameterizedTest
   @MethodSource("badReloadOptions")
   void refusesABadReloadOption(String option, String message) {
+    assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void recordsNoInventoryUnlessAFileIsGivenAndCapsItAt2000HostsWrittenEveryMinute() {
+    AgentOptions none = AgentOptions.resolve("policy=/p.yaml", properties(), Map.of());
+    assertThat(none.inventoryFile()).isNull();
+    assertThat(none.inventoryMaxHosts()).isEqualTo(2000);
+    assertThat(none.inventoryInterval()).isEqualTo(java.time.Duration.ofSeconds(60));
+    AgentOptions some = AgentOptions.resolve("policy=/p.yaml,inventory.file=/var/lib/svc/inv.json,"
+        + "inventory.max-hosts=50,inventory.interval=5m", properties(), Map.of());
+    assertThat(some.inventoryFile()).isEqualTo("/var/lib/svc/inv.json");
+    assertThat(some.inventoryMaxHosts()).isEqualTo(50);
+    assertThat(some.inventoryInterval()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(AgentOptions.resolve(null, properties("pinagent.policy", "/p.yaml"),
+        Map.of("PINAGENT_INVENTORY_MAX_HOSTS", "7")).inventoryMaxHosts()).isEqualTo(7);
+  }
+
+  static Stream<Arguments> badInventoryOptions() {
+    return Stream.of(
+        Arguments.of("inventory.file= ", "the option 'inventory.file' must not be empty"),
+        Arguments.of("inventory.max-hosts=0", "'inventory.max-hosts' must be a whole number from 1 to 1000000, got '0'"),
+        Arguments.of("inventory.max-hosts=lots", "'inventory.max-hosts' must be a whole number from 1 to 1000000"),
+        Arguments.of("inventory.interval=100ms", "'inventory.interval' is 100ms, below its minimum of 1000ms"),
+        Arguments.of("inventory.interval=60", "must be a duration such as 500ms, 10s, 5m or 1h, got '60'"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badInventoryOptions")
+  void refusesABadInventoryOption(String option, String message) {
     assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);

@@ -132,6 +132,21 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void servesTheInventoryAsJsonBesideTheMetricsWhenTheAgentRecordsOne() throws Exception {
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> "up 1\n", () -> "{\"hosts\": []}\n",
+        e -> { })) {
+      String inventory = exchange(endpoint.port(), "GET /inventory HTTP/1.1\r\n\r\n");
+      assertThat(inventory).startsWith("HTTP/1.1 200 OK\r\n")
+          .contains("\r\nContent-Type: application/json; charset=utf-8\r\n").endsWith("\r\n\r\n{\"hosts\": []}\n");
+      assertThat(exchange(endpoint.port(), "GET /metrics HTTP/1.1\r\n\r\n")).contains("text/plain").endsWith("up 1\n");
+      assertThat(exchange(endpoint.port(), "POST /inventory HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 405");
+    }
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> "up 1\n")) {
+      assertThat(exchange(endpoint.port(), "GET /inventory HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 404");
+    }
+  }
+
+  @Test
   void answersAPostAnnouncingABodyWithoutWaitingForIt() throws Exception {
     try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> "up 1\n")) {
       long start = System.nanoTime();

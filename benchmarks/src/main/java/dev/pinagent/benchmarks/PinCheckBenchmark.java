@@ -1,5 +1,7 @@
 package dev.pinagent.benchmarks;
 
+import dev.pinagent.inventory.InventoryRecorder;
+import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.PinSet;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
@@ -9,8 +11,10 @@ import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SignatureCache;
 import dev.pinagent.verify.SpkiPins;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.X509TrustManager;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * costs). {@code cold}: first sight of the chain by the agent, with empty caches: path search, PKIX
  * validation of the path through the pinned key, SPKI hashing, host identity. Its signature checks reuse what the JDK's validator already verified on the same
  * certificate objects (the JDK caches that), as in a real handshake; {@code signatureCheck} is what one
- * signature costs when nothing did (a trust-all client).
+ * signature costs when nothing did (a trust-all client). {@code warmInventoryOn}: {@code warm} with the inventory
+ * recording ({@code inventory.file}), its daemon thread running: what the handshake's thread adds is a lookup and
+ * a counter.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +58,7 @@ public class PinCheckBenchmark {
   private PinVerifier verifier;
   /** As the agent holds it: a snapshot behind a volatile reference, here one made by a reload. */
   private volatile PinVerifier reloaded;
+  private PinVerifier recordingVerifier;
   private PinSet set;
 
   @Setup
@@ -71,6 +78,15 @@ public class PinCheckBenchmark {
     if (reloaded.check(chain, HOST, 443, trustManager) != CheckResult.MATCH) {
       throw new IllegalStateException("the benchmark chain must match after the reload");
     }
+    InventoryRecorder inventory = new InventoryRecorder(null, 2000, Duration.ofSeconds(60), new LongAdder(),
+        System::currentTimeMillis, line -> { });
+    inventory.start((stage, error) -> { });
+    recordingVerifier = new PinVerifier(policy, new PinCounters(policy, 100), new SpkiPins(4096), line -> { },
+        System::currentTimeMillis, inventory);
+    if (recordingVerifier.check(chain, HOST, 443, trustManager) != CheckResult.MATCH
+        || !inventory.json().contains(HOST)) {
+      throw new IllegalStateException("the benchmark chain must match and be recorded");
+    }
   }
 
   @Benchmark
@@ -82,6 +98,11 @@ public class PinCheckBenchmark {
   @Benchmark
   public CheckResult warmAfterReload() throws Exception {
     return reloaded.check(chain, HOST, 443, trustManager);
+  }
+
+  @Benchmark
+  public CheckResult warmInventoryOn() throws Exception {
+    return recordingVerifier.check(chain, HOST, 443, trustManager);
   }
 
   /**

@@ -33,10 +33,19 @@ public final class TlsServer implements AutoCloseable {
 
   /** Starts on {@code bindAddress} (e.g. 127.0.0.1 or ::1), a free port, sending {@code chain}. */
   public static TlsServer start(String name, String bindAddress, PrivateKey key, X509Certificate... chain) {
+    return start(name, bindAddress, 0, key, chain);
+  }
+
+  /**
+   * Starts on {@code bindAddress} and {@code port} (0 for a free one): a server restarted on its port with another
+   * chain is what a client sees when a partner renews or moves to another CA.
+   */
+  public static TlsServer start(String name, String bindAddress, int port, PrivateKey key,
+      X509Certificate... chain) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(new KeyManager[] {new FixedKeyManager(key, chain)}, null, null);
-      HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), 0), 50);
+      HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 50);
       server.setHttpsConfigurator(new HttpsConfigurator(context) {
         @Override
         public void configure(HttpsParameters parameters) {
