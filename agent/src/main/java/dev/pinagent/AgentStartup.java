@@ -3,22 +3,28 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.log.AgentLog;
+import dev.pinagent.log.ViolationLog;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PrometheusExport;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.report.ReportSender;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
+import dev.pinagent.verify.ViolationListener;
 import java.lang.instrument.Instrumentation;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -99,11 +105,13 @@ final class AgentStartup {
       throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
+    AgentLog log = AgentLog.standardError(options.logFormat());
     PinCounters counters = new PinCounters(policy, MAX_VIOLATION_HOSTS);
     counters.recordPolicyLoad(true);
-    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE),
-        System.err::println, System::currentTimeMillis);
-    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
+    ReportSender reports = startReports(options, counters, log);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE), System::currentTimeMillis,
+        violationListener(ViolationLog.of(log), reports));
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, log);
 
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
     refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
@@ -111,18 +119,54 @@ final class AgentStartup {
 
     String file = Printable.of(options.policy());
     // Absolute, so that the line says which file is in force whatever the working directory.
-    System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from "
-        + Printable.of(Paths.get(options.policy()).toAbsolutePath())
-        + " (default mode " + policy.defaultMode().id() + ")");
+    String absolute = Printable.of(Paths.get(options.policy()).toAbsolutePath());
+    log.log(AgentLog.Level.INFO, "agent.started", "[pin-agent] pinning " + policy.pinSets().size()
+        + " pin-set(s) from " + absolute + " (default mode " + policy.defaultMode().id() + ")",
+        "pin_sets", policy.pinSets().size(), "policy", absolute, "default_mode", policy.defaultMode().id());
     for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
         WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
-      System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
+      log.log(AgentLog.Level.WARNING, "policy.warning", "[pin-agent] WARNING: " + file + ": "
+          + Printable.of(warning), "policy", file, "warning", Printable.of(warning));
+    }
+    if (reports != null) {
+      log.log(AgentLog.Level.INFO, "report.started", "[pin-agent] sending violation reports to "
+          + reports.collector() + " (queue " + options.reportQueue() + ", " + dedupe(options.reportDedupe()) + ")",
+          "collector", reports.collector(), "queue", options.reportQueue(), "dedupe_seconds",
+          options.reportDedupe().getSeconds());
     }
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
-          url -> System.err.println("[pin-agent] serving metrics at " + url),
+          url -> log.log(AgentLog.Level.INFO, "metrics.started", "[pin-agent] serving metrics at " + url, "url", url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
+  }
+
+  private static String dedupe(Duration window) {
+    return window.isZero() ? "every violation reported"
+        : "identical reports once per " + window.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+
+  /** The sender of violation reports, started, or {@code null} when {@code report.uri} is not set. */
+  private static ReportSender startReports(AgentOptions options, PinCounters counters, AgentLog log) {
+    if (options.reportUri() == null) {
+      return null;
+    }
+    String service = options.serviceName() != null ? options.serviceName()
+        : ReportSender.serviceOf(System.getProperty("sun.java.command"));
+    String version = AgentStartup.class.getPackage().getImplementationVersion();
+    return ReportSender.start(options.reportUri(), options.reportQueue(), options.reportDedupe(), service,
+        version == null ? "unknown" : version, counters, log);
+  }
+
+  /** Each violation is logged (rate-limited) and, when reports are on, reported. */
+  static ViolationListener violationListener(ViolationLog log, ReportSender reports) {
+    if (reports == null) {
+      return log;
+    }
+    return violation -> {
+      log.violated(violation);
+      reports.violated(violation);
+    };
   }
 
   /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */

@@ -1,5 +1,6 @@
 package dev.pinagent.cli;
 
+import dev.pinagent.json.Json;
 import dev.pinagent.policy.HostName;
 import dev.pinagent.policy.HostPattern;
 import dev.pinagent.policy.PinSet;

@@ -8,6 +8,7 @@ import dev.pinagent.verify.CheckResult;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,9 @@ public final class PinCounters {
    * on violations see a series (and an increase from zero) before the first one. Not counted against the cap.
    */
   public static final String NO_HOST = "none";
+
+  /** The outcomes of violation reports (see {@code report.ReportSender}): series at zero from the start. */
+  public static final List<String> REPORT_OUTCOMES = List.of("sent", "deduplicated", "dropped", "failed");
 
   /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
   static final CheckResult[] SET_RESULTS = {
@@ -82,6 +86,7 @@ public final class PinCounters {
   private final ConcurrentHashMap<ViolationKey, LongAdder> violations = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> wrapped = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> reports = reportCounters();
 
   public PinCounters(Policy policy, int maxViolationHosts) {
     this.policy = policy;
@@ -104,6 +109,23 @@ public final class PinCounters {
 
   public Policy policy() {
     return policy;
+  }
+
+  /** Counts one violation report by its outcome, one of {@link #REPORT_OUTCOMES}. */
+  public void recordReport(String outcome) {
+    reports.get(outcome).increment();
+  }
+
+  private static Map<String, LongAdder> reportCounters() {
+    Map<String, LongAdder> byOutcome = new LinkedHashMap<>();
+    for (String outcome : REPORT_OUTCOMES) {
+      byOutcome.put(outcome, new LongAdder());
+    }
+    return byOutcome;
+  }
+
+  Map<String, LongAdder> reports() {
+    return Collections.unmodifiableMap(reports);
   }
 
   /** Counts one check; {@code set} is {@code null} for unpinned and unknown hosts. */

@@ -28,6 +28,7 @@ public final class PinMetrics implements MeterBinder {
   public static final String SET_EXPIRY = "tls.pin.set.expiry";
   public static final String WRAPPED = "tls.pin.trust.managers.wrapped";
   public static final String AGENT_ERRORS = "tls.pin.agent.errors";
+  public static final String REPORTS = "tls.pin.reports";
 
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = "none";
@@ -77,6 +78,14 @@ public final class PinMetrics implements MeterBinder {
       FunctionCounter.builder(POLICY_LOADS, counters.policyLoads(success), LongAdder::doubleValue)
           .description("Pin policy loads, by outcome")
           .tag("result", success ? "success" : "failure")
+          .register(registry);
+    }
+    for (Map.Entry<String, LongAdder> outcome : counters.reports().entrySet()) {
+      FunctionCounter.builder(REPORTS, outcome.getValue(), LongAdder::doubleValue)
+          .description("Violation reports to report.uri, by outcome: sent, deduplicated (held back as identical), "
+              + "dropped (queue full), failed (after retries)")
+          .baseUnit("reports")
+          .tag("outcome", outcome.getKey())
           .register(registry);
     }
     this.registry = registry;
