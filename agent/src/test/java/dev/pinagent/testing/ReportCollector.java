@@ -117,6 +117,17 @@ public final class ReportCollector implements AutoCloseable {
     }
   }
 
+  /** The bodies received so far, as sent. */
+  public List<String> bodies() {
+    List<String> sent = new ArrayList<>();
+    synchronized (bodies) {
+      for (String body : bodies) {
+        sent.add(body.substring(body.indexOf(' ') + 1));
+      }
+    }
+    return sent;
+  }
+
   /** The reports received so far, parsed; only POSTs (a request with another method fails the test). */
   public List<Map<String, Object>> reports() {
     List<Map<String, Object>> reports = new ArrayList<>();

@@ -228,6 +228,21 @@ public final class ForkedJvm {
       return process.pid();
     }
 
+    /** Writes {@code line} to the child's standard input, for probes that take commands. */
+    public void send(String line) {
+      try {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The standard output so far. */
+    public String stdout() {
+      return stdout.toString();
+    }
+
     public void closeInput() {
       try {
         process.getOutputStream().close();
