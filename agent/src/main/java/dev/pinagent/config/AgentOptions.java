@@ -39,8 +39,11 @@ public final class AgentOptions {
   /** Faster polling than this costs more than it saves; a typo such as {@code 10ms} for {@code 10s} is caught. */
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
-  /** Reports queued at most: each holds a certificate chain, so the bound is what memory the queue can take. */
-  static final int MAX_REPORT_QUEUE = 100_000;
+  /**
+   * Reports queued at most. Each holds its certificate chain (a few KiB: every handshake parses its own copy), so
+   * this bounds what memory a full queue can take, about 50 MiB at the most.
+   */
+  static final int MAX_REPORT_QUEUE = 10_000;
 
   /** What the agent does when the policy cannot be loaded at startup. */
   public enum OnPolicyError {

@@ -9,6 +9,7 @@ import dev.pinagent.verify.ViolationListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Authenticator;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.URI;
@@ -74,6 +75,9 @@ public final class ReportSender implements ViolationListener {
   static final String DEDUPLICATED = PinCounters.REPORT_OUTCOMES.get(1);
   static final String DROPPED = PinCounters.REPORT_OUTCOMES.get(2);
   static final String FAILED = PinCounters.REPORT_OUTCOMES.get(3);
+
+  /** Answers every request for credentials with none. */
+  private static final Authenticator NO_CREDENTIALS = new Authenticator() {};
 
   private final URI uri;
   private final long dedupeMillis;
@@ -346,6 +350,9 @@ public final class ReportSender implements ViolationListener {
       connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
       connection.setReadTimeout(READ_TIMEOUT_MILLIS);
       connection.setInstanceFollowRedirects(false);
+      // Not the application's default Authenticator: a collector (or whoever answers in its place) that asks for
+      // credentials would be handed whatever the application answers for that host.
+      connection.setAuthenticator(NO_CREDENTIALS);
       connection.setUseCaches(false);
       connection.setDoOutput(true);
       connection.setRequestMethod("POST");

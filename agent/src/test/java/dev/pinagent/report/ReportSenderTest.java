@@ -13,6 +13,8 @@ import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.PinViolation;
 import dev.pinagent.verify.SpkiPins;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.Authenticator;
+import java.net.PasswordAuthentication;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.security.cert.CertificateException;
@@ -130,6 +132,32 @@ class ReportSenderTest {
     assertThat(reports("sent")).isZero();
     assertThat(lines).singleElement().asString().startsWith("[pin-agent] WARNING: a violation report to http://"
         + "127.0.0.1:" + collector.port() + " failed: HTTP 500;");
+  }
+
+  /**
+   * Two things keep the application's credentials from the collector: the sender's connection has an Authenticator
+   * of its own that has none, and its fixed-length body cannot be sent again with credentials anyway. This test
+   * holds the outcome; removing either alone does not make it fail.
+   */
+  @Test
+  void aCollectorAskingForCredentialsIsNotGivenTheApplications() {
+    collector = ReportCollector.start(ReportCollector.Answer.ASK_FOR_CREDENTIALS);
+    Authenticator.setDefault(new Authenticator() {
+      @Override
+      protected PasswordAuthentication getPasswordAuthentication() {
+        return new PasswordAuthentication("application", "secret".toCharArray());
+      }
+    });
+    try {
+      ReportSender sender = sender(collector.url("127.0.0.1"), 10, Duration.ZERO);
+      sender.violated(violation("a.example.com", leaf()));
+
+      awaitReports("failed", 1);
+      assertThat(collector.authorizations()).isEmpty();
+      assertThat(collector.requests()).as("a 401 is not tried again").isEqualTo(1);
+    } finally {
+      Authenticator.setDefault(null);
+    }
   }
 
   @Test

@@ -33,6 +33,8 @@ public final class ReportCollector implements AutoCloseable {
   public enum Answer {
     ACCEPT,
     SERVER_ERROR,
+    /** {@code 401} with {@code WWW-Authenticate: Basic}: asks the client for credentials. */
+    ASK_FOR_CREDENTIALS,
     HANG
   }
 
@@ -40,6 +42,7 @@ public final class ReportCollector implements AutoCloseable {
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final List<String> bodies = new ArrayList<>();
   private final List<String> contentTypes = new ArrayList<>();
+  private final List<String> authorizations = new ArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
   private final CountDownLatch released = new CountDownLatch(1);
   private volatile Answer answer;
@@ -56,6 +59,10 @@ public final class ReportCollector implements AutoCloseable {
         requests.incrementAndGet();
         bodies.add(exchange.getRequestMethod() + " " + new String(body, StandardCharsets.UTF_8));
         contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization != null) {
+          authorizations.add(authorization);
+        }
         bodies.notifyAll();
       }
       if (this.answer == Answer.HANG) {
@@ -65,7 +72,11 @@ public final class ReportCollector implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
-      exchange.sendResponseHeaders(this.answer == Answer.SERVER_ERROR ? 500 : 204, -1);
+      if (this.answer == Answer.ASK_FOR_CREDENTIALS) {
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"reports\"");
+      }
+      exchange.sendResponseHeaders(this.answer == Answer.SERVER_ERROR ? 500
+          : this.answer == Answer.ASK_FOR_CREDENTIALS ? 401 : 204, -1);
       exchange.close();
     });
     server.setExecutor(executor);
@@ -114,6 +125,13 @@ public final class ReportCollector implements AutoCloseable {
   public List<String> contentTypes() {
     synchronized (bodies) {
       return new ArrayList<>(contentTypes);
+    }
+  }
+
+  /** The {@code Authorization} headers received so far. */
+  public List<String> authorizations() {
+    synchronized (bodies) {
+      return new ArrayList<>(authorizations);
     }
   }
 

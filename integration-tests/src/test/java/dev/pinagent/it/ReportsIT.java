@@ -275,6 +275,37 @@ class ReportsIT extends LabTest {
     }
   }
 
+  /**
+   * The same in enforce mode: each report's connection is refused, tried three times, and counted failed; the
+   * refusals are violations (counted, logged) but produce no report, so the attempts stop there.
+   */
+  @ParameterizedTest
+  @MethodSource("jvms")
+  void aCollectorWhoseOwnConnectionIsBlockedCountsItsReportsFailedAndStops(Path javaHome) {
+    try (ReportCollector collector = ReportCollector.startHttps(lab.goodLeaf.keyPair.getPrivate(),
+        lab.goodLeaf.certificate, lab.goodIntermediate.certificate)) {
+      Path policy = lab.policy("version: 1\npin-sets:\n"
+          + "  - name: partner\n    mode: report\n    hosts: [localhost]\n    pins: [" + lab.goodIntermediate.pin()
+          + "]\n  - name: collector\n    mode: enforce\n    hosts: [\"127.0.0.1\"]\n    pins: [" + TestPki.randomPin()
+          + "]\n");
+      int metricsPort = Metrics.freePort();
+      ForkedJvm.Running probe = probe(javaHome, policy,
+          ",report.uri=" + collector.url("127.0.0.1") + ",report.dedupe=0s", metricsPort);
+      handshakes(probe, 2);
+      awaitMetric(metricsPort, "tls_pin_reports_total", "outcome=\"failed\"", 2);
+      sleep(3000);
+      Metrics metrics = Metrics.scrape(metricsPort);
+      probe.closeInput();
+      probe.await();
+
+      assertThat(collector.requests()).isZero();
+      assertThat(metrics.value("tls_pin_reports_total", "outcome=\"failed\"")).isEqualTo(2);
+      assertThat(metrics.value("tls_pin_reports_total", "outcome=\"sent\"")).isZero();
+      assertThat(metrics.value("tls_pin_violations_total", "pin_set=\"collector\"", "host=\"127.0.0.1\""))
+          .as("two reports, three attempts each, each attempt refused once").isEqualTo(2 * 3);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("jvms")
   void everyLineIsOneJsonObjectWithLogFormatJson(Path javaHome) {
