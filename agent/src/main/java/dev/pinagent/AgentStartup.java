@@ -108,7 +108,7 @@ final class AgentStartup {
     AgentLog log = AgentLog.standardError(options.logFormat());
     PinCounters counters = new PinCounters(policy, MAX_VIOLATION_HOSTS);
     counters.recordPolicyLoad(true);
-    ReportSender reports = startReports(options, counters, log);
+    ReportSender reports = reportSender(options, counters, log);
     PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE), System::currentTimeMillis,
         violationListener(ViolationLog.of(log), reports));
     AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, log);
@@ -116,6 +116,9 @@ final class AgentStartup {
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
     refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
     HookInstaller.install(instrumentation, enforcement);
+    if (reports != null) {
+      reports.start();
+    }
 
     String file = Printable.of(options.policy());
     // Absolute, so that the line says which file is in force whatever the working directory.
@@ -146,15 +149,15 @@ final class AgentStartup {
         : "identical reports once per " + window.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 
-  /** The sender of violation reports, started, or {@code null} when {@code report.uri} is not set. */
-  private static ReportSender startReports(AgentOptions options, PinCounters counters, AgentLog log) {
+  /** The sender of violation reports, not started yet, or {@code null} when {@code report.uri} is not set. */
+  private static ReportSender reportSender(AgentOptions options, PinCounters counters, AgentLog log) {
     if (options.reportUri() == null) {
       return null;
     }
     String service = options.serviceName() != null ? options.serviceName()
         : ReportSender.serviceOf(System.getProperty("sun.java.command"));
     String version = AgentStartup.class.getPackage().getImplementationVersion();
-    return ReportSender.start(options.reportUri(), options.reportQueue(), options.reportDedupe(), service,
+    return ReportSender.create(options.reportUri(), options.reportQueue(), options.reportDedupe(), service,
         version == null ? "unknown" : version, counters, log);
   }
 

@@ -111,19 +111,24 @@ public final class ReportSender implements ViolationListener {
   }
 
   /**
-   * Starts the sender's thread.
+   * A sender whose thread is not started yet: reports offered before {@link #start()} wait in the queue.
    *
    * @param service the {@code service} field of every report
    */
-  public static ReportSender start(URI uri, int queueSize, Duration dedupe, String service, String agentVersion,
+  public static ReportSender create(URI uri, int queueSize, Duration dedupe, String service, String agentVersion,
       PinCounters counters, AgentLog log) {
-    ReportSender sender = new ReportSender(uri, queueSize, dedupe, service, agentVersion, counters, log,
-        System::currentTimeMillis);
-    Thread thread = daemon(sender::run, THREAD_NAME);
-    sender.thread = thread;
-    thread.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(sender::awaitQueued, THREAD_NAME + "-exit"));
-    return sender;
+    return new ReportSender(uri, queueSize, dedupe, service, agentVersion, counters, log, System::currentTimeMillis);
+  }
+
+  /** Starts the sender's thread, once the agent is sure to run (not on an attach that is refused). */
+  public synchronized ReportSender start() {
+    if (thread == null) {
+      Thread started = daemon(this::run, THREAD_NAME);
+      thread = started;
+      started.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(this::awaitQueued, THREAD_NAME + "-exit"));
+    }
+    return this;
   }
 
   private static Thread daemon(Runnable task, String name) {

@@ -72,7 +72,8 @@ class ReportSenderTest {
   }
 
   private ReportSender sender(String uri, int queue, Duration dedupe) {
-    return ReportSender.start(URI.create(uri), queue, dedupe, "svc", "test", counters, AgentLog.text(lines::add));
+    return ReportSender.create(URI.create(uri), queue, dedupe, "svc", "test", counters, AgentLog.text(lines::add))
+        .start();
   }
 
   private double reports(String outcome) {
