@@ -1,6 +1,7 @@
 package dev.pinagent;
 
 import dev.pinagent.bridge.PinEnforcement;
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
@@ -20,10 +21,14 @@ import javax.net.ssl.X509TrustManager;
 final class AgentEnforcement implements PinEnforcement {
   private volatile PinVerifier verifier;
   private final PinCounters counters;
-  private final Consumer<String> log;
+  private final AgentLog log;
   private final Set<String> reportedStages = ConcurrentHashMap.newKeySet();
 
   AgentEnforcement(PinVerifier verifier, PinCounters counters, Consumer<String> log) {
+    this(verifier, counters, AgentLog.text(log));
+  }
+
+  AgentEnforcement(PinVerifier verifier, PinCounters counters, AgentLog log) {
     this.verifier = verifier;
     this.counters = counters;
     this.log = log;
@@ -80,7 +85,10 @@ final class AgentEnforcement implements PinEnforcement {
     try {
       counters.recordAgentError(stage);
       if (reportedStages.add(stage)) {
-        log.accept("[pin-agent] ERROR: " + stage + " failed; " + consequence(stage) + ": " + Printable.of(error));
+        String consequence = consequence(stage);
+        String printable = Printable.of(error);
+        log.log(AgentLog.Level.ERROR, "agent.error", "[pin-agent] ERROR: " + stage + " failed; " + consequence + ": "
+            + printable, "stage", stage, "consequence", consequence, "error", printable);
       }
     } catch (Throwable ignored) {
       // Reporting must never throw into the host application.

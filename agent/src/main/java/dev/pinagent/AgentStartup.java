@@ -5,6 +5,8 @@ import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
 import dev.pinagent.inventory.InventoryRecorder;
 import dev.pinagent.metrics.CounterStore;
+import dev.pinagent.log.AgentLog;
+import dev.pinagent.log.ViolationLog;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
@@ -17,16 +19,20 @@ import dev.pinagent.reload.PolicyFile;
 import dev.pinagent.reload.PolicyReloader;
 import dev.pinagent.reload.PolicyWatcher;
 import dev.pinagent.verify.CheckObserver;
+import dev.pinagent.report.ReportSender;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
+import dev.pinagent.verify.ViolationListener;
 import java.lang.instrument.Instrumentation;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -130,35 +136,49 @@ final class AgentStartup {
       throw new ConfigurationException("cannot load the pin policy " + options.policy() + ": " + e, e);
     }
 
+    AgentLog log = AgentLog.standardError(options.logFormat());
     PinCounters counters = new PinCounters(policy, store);
     if (fingerprint != null) {
       counters.policyLoaded(PolicyReloader.shortFingerprint(fingerprint), source.name(), System.currentTimeMillis());
     }
-    SpkiPins spkiPins = new SpkiPins(SPKI_CACHE_SIZE);
-    InventoryRecorder inventory = inventoryRecorder(options, counters);
-    CheckObserver observer = inventory == null ? CheckObserver.NONE : inventory;
-    PinVerifier verifier = new PinVerifier(policy, counters, spkiPins, System.err::println, System::currentTimeMillis,
-        observer);
-    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, System.err::println);
+    InventoryRecorder inventory = inventoryRecorder(options, counters, log);
+    ReportSender reports = reportSender(options, counters, log);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(SPKI_CACHE_SIZE), System::currentTimeMillis,
+        violationListener(ViolationLog.of(log), reports), inventory == null ? CheckObserver.NONE : inventory);
+    AgentEnforcement enforcement = new AgentEnforcement(verifier, counters, log);
 
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
     refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
     HookInstaller.install(instrumentation, enforcement);
+    if (reports != null) {
+      reports.start();
+    }
 
     String file = Printable.of(options.policy());
     if (refused != null) {
-      System.err.println("[pin-agent] ERROR: invalid pin policy: " + Printable.of(refused.getMessage())
-          + "; starting UNPINNED as on.policy.error=unpinned asks: no host is pinned until a valid policy is at "
-          + Printable.of(source.name()));
+      log.log(AgentLog.Level.ERROR, "policy.unpinned", "[pin-agent] ERROR: invalid pin policy: "
+          + Printable.of(refused.getMessage()) + "; starting UNPINNED as on.policy.error=unpinned asks: no host is "
+          + "pinned until a valid policy is at " + Printable.of(source.name()),
+          "policy", source.name(), "error", Printable.of(refused.getMessage()));
     } else {
       // Absolute, so that the line says which file is in force whatever the working directory.
-      System.err.println("[pin-agent] pinning " + policy.pinSets().size() + " pin-set(s) from "
-          + Printable.of(source.name()) + " (default mode " + policy.defaultMode().id() + ", sha256 "
-          + PolicyReloader.shortFingerprint(fingerprint) + ")");
+      String sha256 = PolicyReloader.shortFingerprint(fingerprint);
+      log.log(AgentLog.Level.INFO, "agent.started", "[pin-agent] pinning " + policy.pinSets().size()
+          + " pin-set(s) from " + Printable.of(source.name()) + " (default mode " + policy.defaultMode().id()
+          + ", sha256 " + sha256 + ")",
+          "pin_sets", policy.pinSets().size(), "policy", source.name(), "default_mode", policy.defaultMode().id(),
+          "sha256", sha256);
       for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, System.currentTimeMillis()),
           WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + options.policy() + " --all to see them all")) {
-        System.err.println("[pin-agent] WARNING: " + file + ": " + Printable.of(warning));
+        log.log(AgentLog.Level.WARNING, "policy.warning", "[pin-agent] WARNING: " + file + ": "
+            + Printable.of(warning), "policy", file, "warning", Printable.of(warning));
       }
+    }
+    if (reports != null) {
+      log.log(AgentLog.Level.INFO, "report.started", "[pin-agent] sending violation reports to "
+          + reports.collector() + " (queue " + options.reportQueue() + ", " + dedupe(options.reportDedupe()) + ")",
+          "collector", reports.collector(), "queue", options.reportQueue(), "dedupe_seconds",
+          options.reportDedupe().getSeconds());
     }
     if (inventory != null) {
       inventory.start(enforcement::failed);
@@ -166,15 +186,13 @@ final class AgentStartup {
     if (options.metricsPort() != null) {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
           inventory == null ? null : inventory::json,
-          url -> System.err.println("[pin-agent] serving metrics at " + url),
+          url -> log.log(AgentLog.Level.INFO, "metrics.started", "[pin-agent] serving metrics at " + url, "url", url),
           error -> enforcement.failed("metrics_endpoint", error));
     }
     if (options.policyReload()) {
-      PolicySwitch policySwitch = new PolicySwitch(enforcement, spkiPins, observer, source.name(),
-          System.err::println, System::currentTimeMillis);
-      PolicyReloader reloader =
-          new PolicyReloader(source, policySwitch, store, System.err::println,
-              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
+      PolicySwitch policySwitch = new PolicySwitch(enforcement, source.name(), log, System::currentTimeMillis);
+      PolicyReloader reloader = new PolicyReloader(source, policySwitch, store, log,
+          PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
       PolicyWatcher.start(options.policyReloadInterval(), () -> {
         policySwitch.beforeEachLook();
         reloader.poll();
@@ -187,7 +205,7 @@ final class AgentStartup {
    * the JVM like any other bad option (a typo must not silently record nothing); a file that exists but cannot be
    * read is set aside later, with a warning.
    */
-  private static InventoryRecorder inventoryRecorder(AgentOptions options, PinCounters counters)
+  private static InventoryRecorder inventoryRecorder(AgentOptions options, PinCounters counters, AgentLog log)
       throws ConfigurationException {
     if (options.inventoryFile() == null) {
       return null;
@@ -205,7 +223,36 @@ final class AgentStartup {
               : "its directory does not exist; create it or name a file in an existing directory"), null);
     }
     return new InventoryRecorder(file, options.inventoryMaxHosts(), options.inventoryInterval(),
-        counters.inventoryDropped(), System::currentTimeMillis, System.err::println);
+        counters.inventoryDropped(), System::currentTimeMillis,
+        line -> log.log(AgentLog.Level.WARNING, "inventory.warning", line));
+  }
+
+  private static String dedupe(Duration window) {
+    return window.isZero() ? "every violation reported"
+        : "identical reports once per " + window.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+
+  /** The sender of violation reports, not started yet, or {@code null} when {@code report.uri} is not set. */
+  private static ReportSender reportSender(AgentOptions options, PinCounters counters, AgentLog log) {
+    if (options.reportUri() == null) {
+      return null;
+    }
+    String service = options.serviceName() != null ? options.serviceName()
+        : ReportSender.serviceOf(System.getProperty("sun.java.command"));
+    String version = AgentStartup.class.getPackage().getImplementationVersion();
+    return ReportSender.create(options.reportUri(), options.reportQueue(), options.reportDedupe(), service,
+        version == null ? "unknown" : version, counters, log);
+  }
+
+  /** Each violation is logged (rate-limited) and, when reports are on, reported. */
+  static ViolationListener violationListener(ViolationLog log, ReportSender reports) {
+    if (reports == null) {
+      return log;
+    }
+    return violation -> {
+      log.violated(violation);
+      reports.violated(violation);
+    };
   }
 
   /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */

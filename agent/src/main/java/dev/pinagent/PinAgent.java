@@ -1,5 +1,7 @@
 package dev.pinagent;
 
+import dev.pinagent.config.AgentOptions;
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.verify.Printable;
 import java.lang.instrument.Instrumentation;
 
@@ -28,18 +30,26 @@ public final class PinAgent {
       }
       AgentStartup.start(agentArgs, instrumentation, true);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] FATAL: " + Printable.of(e.getMessage()));
+      String message = Printable.of(e.getMessage());
+      String what = null;
       if (e instanceof AgentStartup.NotTheAgentJarException) {
-        System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; give -javaagent the "
-            + "path of pin-agent.jar, or remove -javaagent to run without pinning.");
+        what = "[pin-agent] The JVM is stopped so that it never runs unpinned; give -javaagent the "
+            + "path of pin-agent.jar, or remove -javaagent to run without pinning.";
       } else if (!(e instanceof AgentStartup.AlreadyAttachedException)) {
         // Not for an agent given twice: its line says what to do, and pinning is not what has to go.
-        System.err.println("[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
-            + "the agent options, or remove -javaagent to run without pinning.");
+        what = "[pin-agent] The JVM is stopped so that it never runs unpinned; fix the policy or "
+            + "the agent options, or remove -javaagent to run without pinning.";
+      }
+      print(agentArgs, AgentLog.Level.FATAL, "agent.fatal", "[pin-agent] FATAL: " + message, "error", message,
+          "exit_status", EXIT_INVALID_CONFIGURATION);
+      if (what != null) {
+        print(agentArgs, AgentLog.Level.FATAL, "agent.stopped", what);
       }
       System.exit(EXIT_INVALID_CONFIGURATION);
     } catch (Throwable e) {
-      System.err.println("[pin-agent] ERROR: the agent failed to start and pins NOTHING: " + Printable.of(e));
+      String error = Printable.of(e);
+      print(agentArgs, AgentLog.Level.ERROR, "agent.not_started", "[pin-agent] ERROR: the agent failed to start "
+          + "and pins NOTHING: " + error, "error", error);
       e.printStackTrace();
     }
   }
@@ -48,8 +58,23 @@ public final class PinAgent {
     try {
       AgentStartup.start(agentArgs, instrumentation, false);
     } catch (AgentStartup.ConfigurationException e) {
-      System.err.println("[pin-agent] ERROR: not attached: " + Printable.of(e.getMessage()));
+      String message = Printable.of(e.getMessage());
+      print(agentArgs, AgentLog.Level.ERROR, "agent.not_attached", "[pin-agent] ERROR: not attached: " + message,
+          "error", message);
       throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Prints one line in the log format asked for, as far as the options can be read (they may be what is wrong);
+   * as plain text if even that fails, since this line is all an operator will see.
+   */
+  private static void print(String agentArgs, AgentLog.Level level, String event, String text, Object... fields) {
+    try {
+      AgentLog.standardError(AgentOptions.logFormatOf(agentArgs, System.getProperties(), System.getenv()))
+          .log(level, event, text, fields);
+    } catch (Throwable e) {
+      System.err.println(text);
     }
   }
 }

@@ -1,15 +1,12 @@
 package dev.pinagent;
 
 import dev.pinagent.bridge.TrustManagerWrapping;
-import dev.pinagent.metrics.PinCounters;
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyLint;
 import dev.pinagent.reload.PolicyReloader;
-import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
-import dev.pinagent.verify.SpkiPins;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,19 +18,13 @@ import java.util.function.LongSupplier;
  */
 final class PolicySwitch implements PolicyReloader.Target {
   private final AgentEnforcement enforcement;
-  private final SpkiPins spkiPins;
-  private final CheckObserver observer;
   private final String source;
-  private final Consumer<String> log;
+  private final AgentLog log;
   private final LongSupplier clock;
   private volatile boolean sessionsToForgetAgain;
 
-  /** @param observer told of every check under every policy (the inventory), as under the first */
-  PolicySwitch(AgentEnforcement enforcement, SpkiPins spkiPins, CheckObserver observer, String source,
-      Consumer<String> log, LongSupplier clock) {
+  PolicySwitch(AgentEnforcement enforcement, String source, AgentLog log, LongSupplier clock) {
     this.enforcement = enforcement;
-    this.spkiPins = spkiPins;
-    this.observer = observer;
     this.source = source;
     this.log = log;
     this.clock = clock;
@@ -42,20 +33,24 @@ final class PolicySwitch implements PolicyReloader.Target {
   @Override
   public void install(Policy policy, String sha256) {
     PinVerifier old = enforcement.verifier();
-    PinCounters counters = old.counters().forPolicy(policy);
-    PinVerifier next = new PinVerifier(policy, counters, spkiPins, log, clock, observer);
+    PinVerifier next = old.forPolicy(policy);
     String previous = old.counters().store().policyStatus().sha256();
-    counters.policyLoaded(PolicyReloader.shortFingerprint(sha256), source, clock.getAsLong());
+    String fingerprint = PolicyReloader.shortFingerprint(sha256);
+    next.counters().policyLoaded(fingerprint, source, clock.getAsLong());
     enforcement.replace(next);
     int forgotten = forgetSessions();
     sessionsToForgetAgain = true;
-    log.accept("[pin-agent] policy reloaded: pinning " + policy.pinSets().size() + " pin-set(s) from "
-        + Printable.of(source) + " (default mode " + policy.defaultMode().id() + ", sha256 "
-        + PolicyReloader.shortFingerprint(sha256) + (previous == null ? ", was unpinned" : ", was " + previous)
-        + "); " + forgotten + " cached TLS session(s) forgotten");
+    log.log(AgentLog.Level.INFO, "policy.reloaded", "[pin-agent] policy reloaded: pinning " + policy.pinSets().size()
+        + " pin-set(s) from " + Printable.of(source) + " (default mode " + policy.defaultMode().id() + ", sha256 "
+        + fingerprint + (previous == null ? ", was unpinned" : ", was " + previous) + "); " + forgotten
+        + " cached TLS session(s) forgotten",
+        "pin_sets", policy.pinSets().size(), "policy", source, "default_mode", policy.defaultMode().id(),
+        "sha256", fingerprint, "previous_sha256", previous == null ? "none" : previous, "sessions_forgotten",
+        forgotten);
     for (String warning : PolicyLint.summarized(PolicyLint.lint(policy, clock.getAsLong()),
         AgentStartup.WARNINGS_PER_KIND, "run java -jar pin-agent.jar check " + source + " --all to see them all")) {
-      log.accept("[pin-agent] WARNING: " + Printable.of(source) + ": " + Printable.of(warning));
+      log.log(AgentLog.Level.WARNING, "policy.warning", "[pin-agent] WARNING: " + Printable.of(source) + ": "
+          + Printable.of(warning), "policy", source, "warning", Printable.of(warning));
     }
   }
 

@@ -3,13 +3,13 @@ package dev.pinagent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PinMetrics;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestPki.Issued;
-import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.SpkiPins;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -64,8 +64,7 @@ class PolicySwitchTest {
     enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager);
     Object stampBefore = enforcement.policyStamp();
 
-    PolicySwitch policySwitch = new PolicySwitch(enforcement, new SpkiPins(16), CheckObserver.NONE, "/etc/pins.yaml", log::add,
-        () -> 2_000);
+    PolicySwitch policySwitch = new PolicySwitch(enforcement, "/etc/pins.yaml", AgentLog.text(log::add), () -> 2_000);
     Policy second = policy(TestPki.randomPin(), "enforce", "new");
     policySwitch.install(second, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 
@@ -102,8 +101,7 @@ class PolicySwitchTest {
     metrics.bindTo(meters);
     enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager);
 
-    new PolicySwitch(enforcement, new SpkiPins(16), CheckObserver.NONE, "pins.yaml", log::add,
-        System::currentTimeMillis)
+    new PolicySwitch(enforcement, "pins.yaml", AgentLog.text(log::add), System::currentTimeMillis)
         .install(policy(TestPki.randomPin(), "enforce", null), "cccccccccccc");
     assertThatThrownBy(() -> enforcement.check(chain, "api.example.com", "api.example.com", 443, trustManager))
         .isInstanceOf(CertificateException.class);

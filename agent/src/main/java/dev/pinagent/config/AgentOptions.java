@@ -1,5 +1,8 @@
 package dev.pinagent.config;
 
+import dev.pinagent.log.AgentLog;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +29,15 @@ public final class AgentOptions {
   public static final String INVENTORY_MAX_HOSTS = "inventory.max-hosts";
   public static final String INVENTORY_INTERVAL = "inventory.interval";
 
+  public static final String REPORT_URI = "report.uri";
+  public static final String REPORT_QUEUE = "report.queue";
+  public static final String REPORT_DEDUPE = "report.dedupe";
+  public static final String SERVICE_NAME = "service.name";
+  public static final String LOG_FORMAT = "log.format";
+
   private static final List<String> KEYS = List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR,
-      METRICS_PORT, METRICS_HOST, INVENTORY_FILE, INVENTORY_MAX_HOSTS, INVENTORY_INTERVAL);
+      METRICS_PORT, METRICS_HOST, INVENTORY_FILE, INVENTORY_MAX_HOSTS, INVENTORY_INTERVAL, REPORT_URI, REPORT_QUEUE,
+      REPORT_DEDUPE, SERVICE_NAME, LOG_FORMAT);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -39,6 +49,11 @@ public final class AgentOptions {
 
   /** Hosts an inventory may hold: a million entries of four paths is some gigabytes of JSON, well past useful. */
   static final int MAX_INVENTORY_HOSTS = 1_000_000;
+  /**
+   * Reports queued at most. Each holds its certificate chain (a few KiB: every handshake parses its own copy), so
+   * this bounds what memory a full queue can take, about 50 MiB at the most.
+   */
+  static final int MAX_REPORT_QUEUE = 10_000;
 
   /** What the agent does when the policy cannot be loaded at startup. */
   public enum OnPolicyError {
@@ -58,6 +73,11 @@ public final class AgentOptions {
   private final String inventoryFile;
   private final int inventoryMaxHosts;
   private final Duration inventoryInterval;
+  private final URI reportUri;
+  private final int reportQueue;
+  private final Duration reportDedupe;
+  private final String serviceName;
+  private final AgentLog.Format logFormat;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -75,6 +95,30 @@ public final class AgentOptions {
     this.inventoryFile = values.containsKey(INVENTORY_FILE) ? nonEmpty(INVENTORY_FILE, null) : null;
     this.inventoryMaxHosts = count(INVENTORY_MAX_HOSTS, 2_000, 1, MAX_INVENTORY_HOSTS);
     this.inventoryInterval = duration(INVENTORY_INTERVAL, Duration.ofSeconds(60), MIN_INVENTORY_INTERVAL);
+    this.reportUri = httpUri(REPORT_URI);
+    this.reportQueue = count(REPORT_QUEUE, 1000, 1, MAX_REPORT_QUEUE);
+    this.reportDedupe = duration(REPORT_DEDUPE, Duration.ofHours(1), Duration.ZERO);
+    this.serviceName = values.containsKey(SERVICE_NAME) ? nonEmpty(SERVICE_NAME, null) : null;
+    this.logFormat = choice(LOG_FORMAT, AgentLog.Format.class, AgentLog.Format.TEXT);
+  }
+
+  /**
+   * The log format of {@code agentArgs}, the properties and the environment, read leniently: for the lines printed
+   * when the options themselves are invalid, so that a JSON log pipeline still gets those as JSON. Text when the
+   * value cannot be found or read.
+   */
+  public static AgentLog.Format logFormatOf(String agentArgs, Properties systemProperties,
+      Map<String, String> environment) {
+    String value = environment.get(ENV_PREFIX + "LOG_FORMAT");
+    value = systemProperties.getProperty(PROPERTY_PREFIX + LOG_FORMAT, value);
+    if (agentArgs != null) {
+      for (String pair : agentArgs.split(",")) {
+        if (pair.trim().startsWith(LOG_FORMAT + "=")) {
+          value = pair.substring(pair.indexOf('=') + 1);
+        }
+      }
+    }
+    return value != null && value.trim().equalsIgnoreCase("json") ? AgentLog.Format.JSON : AgentLog.Format.TEXT;
   }
 
   /**
@@ -134,21 +178,50 @@ public final class AgentOptions {
     return port;
   }
 
-  private int count(String key, int defaultValue, int min, int max) {
+  private int count(String key, int defaultValue, int minimum, int maximum) {
     String text = values.get(key);
     if (text == null) {
       return defaultValue;
     }
+    long value;
     try {
-      int value = Integer.parseInt(text.trim());
-      if (value >= min && value <= max) {
-        return value;
-      }
+      value = Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
-      // Reported below.
+      value = Long.MIN_VALUE;
     }
-    throw new IllegalArgumentException("the option '" + key + "' must be a whole number from " + min + " to " + max
-        + ", got '" + text + "'");
+    if (value < minimum || value > maximum) {
+      throw new IllegalArgumentException("the option '" + key + "' must be a whole number from " + minimum + " to "
+          + maximum + ", got '" + text + "'");
+    }
+    return (int) value;
+  }
+
+  /**
+   * An absolute {@code http} or {@code https} URL with a host, or {@code null} when not given. Credentials in it
+   * are refused: the URL is printed at start, and a report must not carry a secret anywhere.
+   */
+  private URI httpUri(String key) {
+    String text = values.get(key);
+    if (text == null) {
+      return null;
+    }
+    String expected = "the option '" + key + "' must be an http or https URL such as "
+        + "https://collector.example.com/pin-reports, got '" + text + "'";
+    URI uri;
+    try {
+      uri = new URI(text.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(expected + ": " + e.getMessage());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+      throw new IllegalArgumentException(expected);
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("the option '" + key + "' holds a user name or password: reports are sent "
+          + "without credentials; give the URL without them");
+    }
+    return uri;
   }
 
   private boolean bool(String key, boolean defaultValue) {
@@ -342,5 +415,29 @@ public final class AgentOptions {
   /** How often the inventory file is written (and at JVM shutdown). */
   public Duration inventoryInterval() {
     return inventoryInterval;
+  }
+
+  /** Where violation reports are sent, or {@code null} when they are not. */
+  public URI reportUri() {
+    return reportUri;
+  }
+
+  /** Reports waiting to be sent at most; more are dropped (and counted). */
+  public int reportQueue() {
+    return reportQueue;
+  }
+
+  /** How long identical reports are held back after the first; zero sends every one. */
+  public Duration reportDedupe() {
+    return reportDedupe;
+  }
+
+  /** The {@code service} of reports, or {@code null} for the default (the main class or jar). */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  public AgentLog.Format logFormat() {
+    return logFormat;
   }
 }

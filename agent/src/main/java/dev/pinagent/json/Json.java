@@ -10,8 +10,9 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Just enough JSON for the commands' {@code --format json} and the inventory file: maps, lists, strings, numbers,
- * booleans. Written by hand; read with SnakeYAML, since JSON as this class writes it is YAML (flow collections,
+ * Just enough JSON for the commands' {@code --format json}, the inventory file, the agent's JSON log and its
+ * violation reports: maps, lists, strings, numbers, booleans. {@link #write} indents; {@link #line} writes one
+ * line. Written by hand; read with SnakeYAML, since JSON as this class writes it is YAML (flow collections,
  * double-quoted strings with JSON's escapes, integers) and the agent ships no other parser.
  *
  * <p>Where YAML reads JSON differently, {@link #read} is strict rather than lenient: duplicate keys are an error
@@ -64,12 +65,21 @@ public final class Json {
     }
   }
 
+  /** {@code value} indented by two spaces per level, ending with a line break. */
   public static String write(Object value) {
     StringBuilder out = new StringBuilder();
     write(value, out, "");
     return out.append('\n').toString();
   }
 
+  /** {@code value} on one line, without a line break: strings never hold a raw one, as every control is escaped. */
+  public static String line(Object value) {
+    StringBuilder out = new StringBuilder();
+    write(value, out, null);
+    return out.toString();
+  }
+
+  /** {@code indent} is {@code null} for one line. */
   private static void write(Object value, StringBuilder out, String indent) {
     if (value == null) {
       out.append("null");
@@ -79,34 +89,48 @@ public final class Json {
         out.append("{}");
         return;
       }
-      out.append("{\n");
+      out.append(indent == null ? "{" : "{\n");
       int i = 0;
       for (Map.Entry<?, ?> entry : map.entrySet()) {
-        out.append(indent).append("  ");
+        open(out, indent);
         string(String.valueOf(entry.getKey()), out);
-        out.append(": ");
-        write(entry.getValue(), out, indent + "  ");
-        out.append(++i < map.size() ? ",\n" : "\n");
+        out.append(indent == null ? ":" : ": ");
+        write(entry.getValue(), out, deeper(indent));
+        close(out, indent, ++i < map.size());
       }
-      out.append(indent).append('}');
+      out.append(indent == null ? "" : indent).append('}');
     } else if (value instanceof List) {
       List<?> list = (List<?>) value;
       if (list.isEmpty()) {
         out.append("[]");
         return;
       }
-      out.append("[\n");
+      out.append(indent == null ? "[" : "[\n");
       for (int i = 0; i < list.size(); i++) {
-        out.append(indent).append("  ");
-        write(list.get(i), out, indent + "  ");
-        out.append(i + 1 < list.size() ? ",\n" : "\n");
+        open(out, indent);
+        write(list.get(i), out, deeper(indent));
+        close(out, indent, i + 1 < list.size());
       }
-      out.append(indent).append(']');
+      out.append(indent == null ? "" : indent).append(']');
     } else if (value instanceof Number || value instanceof Boolean) {
       out.append(value);
     } else {
       string(String.valueOf(value), out);
     }
+  }
+
+  private static void open(StringBuilder out, String indent) {
+    if (indent != null) {
+      out.append(indent).append("  ");
+    }
+  }
+
+  private static void close(StringBuilder out, String indent, boolean more) {
+    out.append(more ? "," : "").append(indent == null ? "" : "\n");
+  }
+
+  private static String deeper(String indent) {
+    return indent == null ? null : indent + "  ";
   }
 
   private static void string(String text, StringBuilder out) {

@@ -2,6 +2,7 @@ package dev.pinagent.metrics;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,12 +58,17 @@ public final class CounterStore {
   private final ConcurrentHashMap<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
   private final Set<String> violationHosts = ConcurrentHashMap.newKeySet();
   private final LongAdder inventoryDropped = new LongAdder();
+  /** One per outcome of {@link PinCounters#REPORT_OUTCOMES}, at zero from the start. */
+  private final Map<String, LongAdder> reports = new LinkedHashMap<>();
 
   public CounterStore(int maxViolationHosts) {
     this.maxViolationHosts = maxViolationHosts;
     // Both outcomes from the start, so an alert on failures sees a zero before the first one.
     policyLoad(PolicyStatus.SUCCESS, PolicyStatus.NO_REASON);
     policyLoad(PolicyStatus.FAILURE, PolicyStatus.INVALID);
+    for (String outcome : PinCounters.REPORT_OUTCOMES) {
+      reports.put(outcome, new LongAdder());
+    }
   }
 
   /** Which policy is in force, and whether the file holds a newer one the agent refused. */
@@ -95,6 +101,14 @@ public final class CounterStore {
   /** Observations the inventory had no room for; counted by its recorder, across policies. */
   LongAdder inventoryDropped() {
     return inventoryDropped;
+  }
+
+  void recordReport(String outcome) {
+    reports.get(outcome).increment();
+  }
+
+  Map<String, LongAdder> reports() {
+    return Collections.unmodifiableMap(reports);
   }
 
   /** How many policy loads had {@code result} for {@code reason} so far. */

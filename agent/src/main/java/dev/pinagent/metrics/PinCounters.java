@@ -7,6 +7,7 @@ import dev.pinagent.policy.Policy;
 import dev.pinagent.verify.CheckResult;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -35,6 +36,9 @@ public final class PinCounters {
 
   /** The {@code pin_set} tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = "none";
+
+  /** The outcomes of violation reports (see {@code report.ReportSender}): series at zero from the start. */
+  public static final List<String> REPORT_OUTCOMES = List.of("sent", "deduplicated", "dropped", "failed");
 
   /** The outcomes counted for each pin-set; unpinned and unknown hosts are counted apart from any set. */
   static final CheckResult[] SET_RESULTS = {
@@ -87,6 +91,11 @@ public final class PinCounters {
   /** Where the counters of every policy of this agent are kept. */
   public CounterStore store() {
     return store;
+  }
+
+  /** Counts one violation report by its outcome, one of {@link #REPORT_OUTCOMES}. */
+  public void recordReport(String outcome) {
+    store.recordReport(outcome);
   }
 
   /** Counts one check; {@code set} is {@code null} for unpinned and unknown hosts. */

@@ -36,6 +36,7 @@ public final class PinMetrics implements MeterBinder {
   public static final String WRAPPED = "tls.pin.trust.managers.wrapped";
   public static final String AGENT_ERRORS = "tls.pin.agent.errors";
   public static final String INVENTORY_DROPPED = "tls.pin.inventory.dropped";
+  public static final String REPORTS = "tls.pin.reports";
 
   /** The pin_set tag of checks no pin-set covers. */
   public static final String NO_PIN_SET = PinCounters.NO_PIN_SET;
@@ -77,6 +78,14 @@ public final class PinMetrics implements MeterBinder {
             + "inventory was full (inventory.max-hosts, 4 paths per host); zero without inventory.file")
         .baseUnit("observations")
         .register(registry);
+    for (Map.Entry<String, LongAdder> outcome : store.reports().entrySet()) {
+      FunctionCounter.builder(REPORTS, outcome.getValue(), LongAdder::doubleValue)
+          .description("Violation reports to report.uri, by outcome: sent, deduplicated (held back as identical), "
+              + "dropped (queue full), failed (after retries)")
+          .baseUnit("reports")
+          .tag("outcome", outcome.getKey())
+          .register(registry);
+    }
     this.registry = registry;
     refresh();
   }

@@ -1,5 +1,6 @@
 package dev.pinagent.reload;
 
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.policy.Policy;
@@ -8,7 +9,6 @@ import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.verify.Printable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.function.Consumer;
 
 /**
  * Decides, each time it is asked, whether the policy source holds a new policy to put in force. Content decides,
@@ -38,7 +38,7 @@ public final class PolicyReloader {
   private final PolicySource source;
   private final Target target;
   private final CounterStore counters;
-  private final Consumer<String> log;
+  private final AgentLog log;
   private final long settleMillis;
   /** The fingerprint of the policy in force; {@code null} while none is (a start with unpinned on error). */
   private String inForce;
@@ -49,7 +49,7 @@ public final class PolicyReloader {
    * @param settleMillis how long after reading a new version to read it again, to see that it is complete
    * @param inForce the fingerprint of the policy in force, or {@code null} when none is
    */
-  public PolicyReloader(PolicySource source, Target target, CounterStore counters, Consumer<String> log,
+  public PolicyReloader(PolicySource source, Target target, CounterStore counters, AgentLog log,
       long settleMillis, String inForce) {
     this.source = source;
     this.settleMillis = settleMillis;
@@ -112,10 +112,11 @@ public final class PolicyReloader {
     }
     lastRefused = what;
     counters.recordPolicyLoad(false, reason);
-    log.accept("[pin-agent] ERROR: policy reload refused: the policy source " + problem + "; "
-        + (inForce == null ? "the service stays UNPINNED until a valid policy is there"
-            : "the policy in force (sha256 " + shortFingerprint(inForce) + ") stays")
-        + ": " + Printable.of(e.getMessage()));
+    String kept = inForce == null ? "none" : shortFingerprint(inForce);
+    log.log(AgentLog.Level.ERROR, "policy.refused", "[pin-agent] ERROR: policy reload refused: the policy source "
+        + problem + "; " + (inForce == null ? "the service stays UNPINNED until a valid policy is there"
+            : "the policy in force (sha256 " + kept + ") stays") + ": " + Printable.of(e.getMessage()),
+        "policy", source.name(), "reason", reason, "in_force_sha256", kept, "error", Printable.of(e.getMessage()));
   }
 
   /** The hex SHA-256 of {@code bytes}. */

@@ -9,7 +9,9 @@ import dev.pinagent.policy.Policy;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -34,7 +36,7 @@ public final class PinVerifier {
   private final PinCounters counters;
   private final SpkiPins spkiPins;
   private final PinMatcher matcher;
-  private final Consumer<String> log;
+  private final ViolationListener listener;
   private final LongSupplier clock;
   private final CheckObserver observer;
 
@@ -48,20 +50,44 @@ public final class PinVerifier {
   private static final Object NO_SET = new Object();
   private final MatchCache matches = new MatchCache(MATCH_CACHE_SIZE);
 
+  /** A verifier that prints each violation's text line to {@code log}. */
   public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock) {
-    this(policy, counters, spkiPins, log, clock, CheckObserver.NONE);
+    this(policy, counters, spkiPins, clock, ViolationListener.logging(log), CheckObserver.NONE);
   }
 
   /** A verifier that also tells {@code observer} of every chain it checks for a named host. */
   public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock,
       CheckObserver observer) {
+    this(policy, counters, spkiPins, clock, ViolationListener.logging(log), observer);
+  }
+
+  /** A verifier that tells {@code listener} of each violation and check error (which it logs, reports). */
+  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, LongSupplier clock,
+      ViolationListener listener) {
+    this(policy, counters, spkiPins, clock, listener, CheckObserver.NONE);
+  }
+
+  /**
+   * A verifier that tells {@code listener} of each violation and check error (which it logs, reports), and {@code
+   * observer} of every chain it checks for a named host (the inventory).
+   */
+  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, LongSupplier clock,
+      ViolationListener listener, CheckObserver observer) {
     this.observer = observer;
     this.policy = policy;
     this.counters = counters;
     this.spkiPins = spkiPins;
     this.matcher = new PinMatcher(spkiPins, new SignatureCache(SIGNATURE_CACHE_SIZE));
-    this.log = log;
+    this.listener = listener;
     this.clock = clock;
+  }
+
+  /**
+   * A verifier for {@code next}, a policy replacing this one: its own caches, its counters in the same store, and
+   * the same listener and observer, so reports, the log's rate limit and the inventory carry on across a reload.
+   */
+  public PinVerifier forPolicy(Policy next) {
+    return new PinVerifier(next, counters.forPolicy(next), spkiPins, clock, listener, observer);
   }
 
   /** A verifier with its own counters, for tools and benchmarks that check chains outside an agent. */
@@ -233,8 +259,12 @@ public final class PinVerifier {
     } catch (RuntimeException e) {
       record(set, CheckResult.ERROR);
       boolean blocked = set.mode() == Mode.ENFORCE;
-      log.accept("[pin-agent] pin check error: host=" + host + " port=" + port + " pin_set=" + set.name()
-          + " action=" + (blocked ? "blocked" : "allowed") + " error=" + Printable.of(e));
+      String error = Printable.of(e);
+      Map<String, Object> fields = fields(host, port, set, blocked ? "blocked" : "allowed");
+      fields.put("error", error);
+      tell(new PinViolation(clock.getAsLong(), host, port, set, PinViolation.Action.ERROR, blocked, error, chain,
+          List.of(), "[pin-agent] pin check error: host=" + host + " port=" + port + " pin_set=" + set.name()
+          + " action=" + (blocked ? "blocked" : "allowed") + " error=" + error, fields));
       if (blocked) {
         throw new CertificateException("Certificate pinning check failed for " + host + " (pin-set '"
             + set.name() + "'): " + Printable.of(e), e);
@@ -256,13 +286,42 @@ public final class PinVerifier {
           .getName()));
     }
     String advice = advice(evaluation, host, set);
-    log.accept("[pin-agent] pin violation: host=" + host + " port=" + port + " pin_set=" + set.name()
+    Map<String, Object> fields = fields(host, port, set, blocked ? "blocked" : "reported");
+    fields.put("presented", presented.toString());
+    fields.put("subjects", subjects.toString());
+    if (advice != null) {
+      fields.put("advice", Printable.of(advice));
+    }
+    tell(new PinViolation(clock.getAsLong(), host, port, set,
+        blocked ? PinViolation.Action.BLOCKED : PinViolation.Action.REPORTED, blocked, evaluation.reason(), sent,
+        evaluation.path(), "[pin-agent] pin violation: host=" + host + " port=" + port + " pin_set=" + set.name()
         + " action=" + (blocked ? "blocked" : "reported") + " presented=" + presented + " subjects=" + subjects
-        + (advice == null ? "" : " advice=" + quoted(advice)));
+        + (advice == null ? "" : " advice=" + quoted(advice)), fields));
     if (blocked) {
       throw new CertificateException(failureMessage(sent, evaluation, host, set));
     }
     return CheckResult.MISMATCH;
+  }
+
+  private static Map<String, Object> fields(String host, int port, PinSet set, String action) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("host", host);
+    fields.put("port", port);
+    fields.put("pin_set", set.name());
+    fields.put("action", action);
+    return fields;
+  }
+
+  /**
+   * Hands {@code violation} to the listener, which must not decide anything: what it throws is counted and
+   * dropped, so that a failing log or report can neither block a reported violation nor let a blocked one through.
+   */
+  private void tell(PinViolation violation) {
+    try {
+      listener.violated(violation);
+    } catch (RuntimeException e) {
+      counters.recordAgentError("violation_listener");
+    }
   }
 
   /** Lists what was presented and what was expected, so an operator can paste the right pin. */

@@ -193,5 +193,60 @@ class AgentOptionsTest {
     assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  void sendsNoReportsAndLogsTextByDefault() {
+    AgentOptions options = AgentOptions.resolve("policy=/p.yaml", properties(), Map.of());
+    assertThat(options.reportUri()).isNull();
+    assertThat(options.reportQueue()).isEqualTo(1000);
+    assertThat(options.reportDedupe()).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(options.serviceName()).isNull();
+    assertThat(options.logFormat()).isEqualTo(dev.pinagent.log.AgentLog.Format.TEXT);
+  }
+
+  @Test
+  void readsTheReportAndLogOptions() {
+    AgentOptions options = AgentOptions.resolve("policy=/p.yaml,report.uri=https://c.example:8443/r?t=1,"
+        + "report.queue=5,report.dedupe=0s,service.name= billing ,log.format=JSON", properties(), Map.of());
+    assertThat(options.reportUri()).hasToString("https://c.example:8443/r?t=1");
+    assertThat(options.reportQueue()).isEqualTo(5);
+    assertThat(options.reportDedupe()).isZero();
+    assertThat(options.serviceName()).isEqualTo("billing");
+    assertThat(options.logFormat()).isEqualTo(dev.pinagent.log.AgentLog.Format.JSON);
+  }
+
+  static Stream<Arguments> invalidReportAndLogOptions() {
+    return Stream.of(
+        Arguments.of("not http", "report.uri=ftp://c.example/", "the option 'report.uri' must be an http or https URL"),
+        Arguments.of("relative", "report.uri=/reports", "the option 'report.uri' must be an http or https URL"),
+        Arguments.of("no host", "report.uri=https:///r", "the option 'report.uri' must be an http or https URL"),
+        Arguments.of("not a URI", "report.uri=http://a b/", "the option 'report.uri' must be an http or https URL"),
+        Arguments.of("credentials, which would be printed and sent", "report.uri=https://u:p@c.example/",
+            "the option 'report.uri' holds a user name or password"),
+        Arguments.of("queue of zero", "report.queue=0", "the option 'report.queue' must be a whole number from 1"),
+        Arguments.of("queue beyond the bound", "report.queue=10001",
+            "the option 'report.queue' must be a whole number from 1 to 10000"),
+        Arguments.of("queue not a number", "report.queue=many", "the option 'report.queue' must be a whole number"),
+        Arguments.of("dedupe without a unit", "report.dedupe=60", "the option 'report.dedupe' must be a duration"),
+        Arguments.of("empty service name", "service.name= ", "the option 'service.name' must not be empty"),
+        Arguments.of("unknown log format", "log.format=xml", "the option 'log.format' must be text or json"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidReportAndLogOptions")
+  void refusesBadReportAndLogOptions(String guards, String option, String message) {
+    assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void findsTheLogFormatEvenWhenTheOtherOptionsAreInvalid() {
+    assertThat(AgentOptions.logFormatOf("polcy=/p.yaml,log.format=json", properties(), Map.of()))
+        .isEqualTo(dev.pinagent.log.AgentLog.Format.JSON);
+    assertThat(AgentOptions.logFormatOf(null, properties("pinagent.log.format", "JSON"), Map.of()))
+        .isEqualTo(dev.pinagent.log.AgentLog.Format.JSON);
+    assertThat(AgentOptions.logFormatOf(null, properties(), Map.of("PINAGENT_LOG_FORMAT", "json")))
+        .isEqualTo(dev.pinagent.log.AgentLog.Format.JSON);
+    assertThat(AgentOptions.logFormatOf("log.format=xml", properties(), Map.of()))
+        .isEqualTo(dev.pinagent.log.AgentLog.Format.TEXT);
   }
 }

@@ -2,6 +2,7 @@ package dev.pinagent.reload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.testing.TestPki;
@@ -41,7 +42,7 @@ class PolicyReloaderTest {
     return new PolicyReloader(source, (policy, sha256) -> {
       installed.add(policy);
       fingerprints.add(sha256);
-    }, counters, log::add, 0, inForce);
+    }, counters, AgentLog.text(log::add), 0, inForce);
   }
 
   private static String fingerprintOf(String text) {
