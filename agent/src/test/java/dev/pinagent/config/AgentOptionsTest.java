@@ -193,6 +193,9 @@ class AgentOptionsTest {
     assertThatThrownBy(() -> AgentOptions.resolve("policy=/p.yaml," + option, properties(), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  @Test
   void sendsNoReportsAndLogsTextByDefault() {
     AgentOptions options = AgentOptions.resolve("policy=/p.yaml", properties(), Map.of());
     assertThat(options.reportUri()).isNull();
