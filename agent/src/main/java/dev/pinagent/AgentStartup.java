@@ -3,7 +3,10 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.instrumentation.ClassLoadWatch;
 import dev.pinagent.metrics.CounterStore;
+import dev.pinagent.metrics.GlobalRegistryBridge;
+import dev.pinagent.metrics.MeterBridges;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
@@ -159,6 +162,11 @@ final class AgentStartup {
       PrometheusExport.startInBackground(options.metricsHost(), options.metricsPort(), counters,
           url -> System.err.println("[pin-agent] serving metrics at " + url),
           error -> enforcement.failed("metrics_endpoint", error));
+    }
+    if (options.metricsJmx() || options.metricsGlobal()) {
+      MeterBridges.startInBackground(options.metricsJmx(), options.metricsGlobal()
+          ? ClassLoadWatch.start(instrumentation, GlobalRegistryBridge.METRICS_CLASS)::loaders : null,
+          counters, System.err::println, enforcement::failed);
     }
     if (options.policyReload()) {
       PolicySwitch policySwitch = new PolicySwitch(enforcement, spkiPins, source.name(), System.err::println,

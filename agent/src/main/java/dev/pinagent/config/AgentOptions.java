@@ -22,9 +22,12 @@ public final class AgentOptions {
   public static final String POLICY_RELOAD = "policy.reload";
   public static final String POLICY_RELOAD_INTERVAL = "policy.reload.interval";
   public static final String ON_POLICY_ERROR = "on.policy.error";
+  public static final String METRICS_JMX = "metrics.jmx";
+  public static final String METRICS_GLOBAL = "metrics.global";
 
   private static final List<String> KEYS =
-      List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST);
+      List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST,
+          METRICS_JMX, METRICS_GLOBAL);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -46,6 +49,8 @@ public final class AgentOptions {
   private final boolean policyReload;
   private final Duration policyReloadInterval;
   private final OnPolicyError onPolicyError;
+  private final boolean metricsJmx;
+  private final boolean metricsGlobal;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -56,6 +61,8 @@ public final class AgentOptions {
     this.policyReload = bool(POLICY_RELOAD, true);
     this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
+    this.metricsJmx = bool(METRICS_JMX, false);
+    this.metricsGlobal = bool(METRICS_GLOBAL, false);
     if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
@@ -295,5 +302,15 @@ public final class AgentOptions {
 
   public OnPolicyError onPolicyError() {
     return onPolicyError;
+  }
+
+  /** Whether the meters are also registered as MBeans in the {@code dev.pinagent} JMX domain. */
+  public boolean metricsJmx() {
+    return metricsJmx;
+  }
+
+  /** Whether the meters also join the application's own Micrometer global registry when it has one. */
+  public boolean metricsGlobal() {
+    return metricsGlobal;
   }
 }

@@ -1,0 +1,111 @@
+package dev.pinagent.metrics;
+
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The agent's meters outside its own endpoint: as MBeans ({@code metrics.jmx=true}) and in the application's own
+ * Micrometer ({@code metrics.global=true}). Both are kept up to date by one daemon thread that looks every
+ * {@link #SYNC_SECONDS} seconds, since neither has a scrape to hook as the endpoint has: a series that appears (a
+ * new violating host, a reloaded policy's sets) shows there within that time.
+ *
+ * <p>Nothing here runs in {@code premain}: Micrometer and the JMX registry (with its Dropwizard reporter) load on
+ * that thread, and only when their option is on (the JMX registry is named only by {@link JmxExport}, so loading
+ * this class loads none of it).
+ */
+public final class MeterBridges {
+  /** How often the MBeans and the application's registry are brought up to date. */
+  static final long SYNC_SECONDS = 5;
+  /** How long the application has to load Micrometer before {@code metrics.global} says it found none. */
+  static final long GLOBAL_GRACE_SECONDS = 60;
+  /** The JMX domain of the agent's MBeans. */
+  public static final String JMX_DOMAIN = "dev.pinagent";
+  /** The {@code stage} of {@code tls.pin.agent.errors} for a failure of each bridge. */
+  public static final String JMX_STAGE = "metrics_jmx";
+  public static final String GLOBAL_STAGE = "metrics_global";
+
+  private final PinCounters counters;
+  private final Supplier<List<ClassLoader>> micrometerLoaders;
+  private final Consumer<String> log;
+  private final BiConsumer<String, Throwable> onFailure;
+  private final long graceTicks;
+  private final boolean jmx;
+  private PinMetrics jmxMetrics;
+  private GlobalRegistryBridge global;
+  private long ticks;
+  private boolean jmxFailed;
+  private boolean globalFailed;
+
+  MeterBridges(boolean jmx, Supplier<List<ClassLoader>> micrometerLoaders, PinCounters counters, long graceTicks,
+      Consumer<String> log, BiConsumer<String, Throwable> onFailure) {
+    this.jmx = jmx;
+    this.micrometerLoaders = micrometerLoaders;
+    this.counters = counters;
+    this.graceTicks = graceTicks;
+    this.log = log;
+    this.onFailure = onFailure;
+  }
+
+  /**
+   * Starts the thread.
+   *
+   * @param jmx whether to register MBeans
+   * @param micrometerLoaders the class loaders that have loaded the application's Micrometer so far, or {@code null}
+   *     when {@code metrics.global} is off
+   * @param onFailure told of a failure, with its stage ({@link #JMX_STAGE}, {@link #GLOBAL_STAGE}); a bridge that
+   *     failed is not tried again
+   */
+  public static void startInBackground(boolean jmx, Supplier<List<ClassLoader>> micrometerLoaders,
+      PinCounters counters, Consumer<String> log, BiConsumer<String, Throwable> onFailure) {
+    MeterBridges bridges = new MeterBridges(jmx, micrometerLoaders, counters,
+        GLOBAL_GRACE_SECONDS / SYNC_SECONDS, log, onFailure);
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread daemon = new Thread(task, "pin-agent-metrics-bridges");
+      daemon.setDaemon(true);
+      return daemon;
+    });
+    thread.scheduleWithFixedDelay(bridges::tick, 0, SYNC_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** One look: starts what is not started, brings the rest up to date. Never throws. */
+  synchronized void tick() {
+    ticks++;
+    if (jmx && !jmxFailed) {
+      try {
+        if (jmxMetrics == null) {
+          QuietMicrometerLogging.install();
+          jmxMetrics = JmxExport.register(counters, JMX_DOMAIN);
+          log.accept("[pin-agent] metrics.jmx: the meters are MBeans in the JMX domain " + JMX_DOMAIN);
+        }
+        jmxMetrics.refresh();
+      } catch (RuntimeException | Error e) {
+        jmxFailed = true;
+        onFailure.accept(JMX_STAGE, e);
+      }
+    }
+    if (micrometerLoaders != null && !globalFailed) {
+      try {
+        if (global == null) {
+          QuietMicrometerLogging.install();
+          global = new GlobalRegistryBridge(counters, log);
+        }
+        global.sync(micrometerLoaders.get());
+        if (ticks == graceTicks + 1 && !global.bridged()) {
+          log.accept("[pin-agent] metrics.global: the application has not loaded Micrometer ("
+              + GlobalRegistryBridge.METRICS_CLASS + ") in " + GLOBAL_GRACE_SECONDS + " s, so its meters are not in "
+              + "an application registry; they will be if it does later");
+        }
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        // An application's Micrometer unlike the one this was written against: stop trying rather than fail
+        // every few seconds.
+        globalFailed = true;
+        onFailure.accept(GLOBAL_STAGE, e);
+      }
+    }
+  }
+}
