@@ -5,7 +5,6 @@ import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
 import dev.pinagent.instrumentation.ClassLoadWatch;
 import dev.pinagent.metrics.CounterStore;
-import dev.pinagent.metrics.GlobalRegistryBridge;
 import dev.pinagent.metrics.MeterBridges;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PolicyStatus;
@@ -165,7 +164,7 @@ final class AgentStartup {
     }
     if (options.metricsJmx() || options.metricsGlobal()) {
       MeterBridges.startInBackground(options.metricsJmx(), options.metricsGlobal()
-          ? ClassLoadWatch.start(instrumentation, GlobalRegistryBridge.METRICS_CLASS)::loaders : null,
+          ? ClassLoadWatch.start(instrumentation, MeterBridges.APPLICATION_METRICS_CLASS)::loaders : null,
           counters, System.err::println, enforcement::failed);
     }
     if (options.policyReload()) {

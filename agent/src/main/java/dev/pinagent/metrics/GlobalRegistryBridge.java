@@ -34,7 +34,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class GlobalRegistryBridge {
   /** The class whose {@code globalRegistry} the meters join. */
-  public static final String METRICS_CLASS = "io.micrometer.core.instrument.Metrics";
+  public static final String METRICS_CLASS = MeterBridges.APPLICATION_METRICS_CLASS;
 
   private final SimpleMeterRegistry source = new SimpleMeterRegistry();
   private final PinMetrics metrics;
@@ -115,11 +115,11 @@ public final class GlobalRegistryBridge {
       // Looked up at each call rather than kept: a kept Method would hold the application's class loader.
       ClassLoader loader = metricsClass.getClassLoader();
       Object registry = metricsClass.getField("globalRegistry").get(null);
-      Class<?> registryClass = Class.forName("io.micrometer.core.instrument.MeterRegistry", false, loader);
-      Class<?> meterClass = Class.forName("io.micrometer.core.instrument.Meter", false, loader);
-      Method counterBuilder = Class.forName("io.micrometer.core.instrument.FunctionCounter", false, loader)
+      Class<?> registryClass = Class.forName(MeterBridges.applicationClass("MeterRegistry"), false, loader);
+      Class<?> meterClass = Class.forName(MeterBridges.applicationClass("Meter"), false, loader);
+      Method counterBuilder = Class.forName(MeterBridges.applicationClass("FunctionCounter"), false, loader)
           .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
-      Method gaugeBuilder = Class.forName("io.micrometer.core.instrument.Gauge", false, loader)
+      Method gaugeBuilder = Class.forName(MeterBridges.applicationClass("Gauge"), false, loader)
           .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
       Set<Meter.Id> present = new HashSet<>();
       for (Meter meter : meters) {

@@ -23,6 +23,16 @@ public final class MeterBridges {
   static final long SYNC_SECONDS = 5;
   /** How long the application has to load Micrometer before {@code metrics.global} says it found none. */
   static final long GLOBAL_GRACE_SECONDS = 60;
+  /**
+   * The package of the application's Micrometer, put together at run time: the shade plugin rewrites every string
+   * constant that starts with the name of a package it relocates, which would make this one name the agent's own
+   * copy.
+   */
+  private static final String APPLICATION_PACKAGE = String.join(".", "io", "micrometer", "core", "instrument");
+
+  /** The application's class whose {@code globalRegistry} the meters join ({@code metrics.global}). */
+  public static final String APPLICATION_METRICS_CLASS = applicationClass("Metrics");
+
   /** The JMX domain of the agent's MBeans. */
   public static final String JMX_DOMAIN = "dev.pinagent";
   /** The {@code stage} of {@code tls.pin.agent.errors} for a failure of each bridge. */
@@ -72,6 +82,11 @@ public final class MeterBridges {
     thread.scheduleWithFixedDelay(bridges::tick, 0, SYNC_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** {@code io.micrometer.core.instrument.<simpleName>}: a class of the application's Micrometer, unrelocated. */
+  static String applicationClass(String simpleName) {
+    return APPLICATION_PACKAGE + "." + simpleName;
+  }
+
   /** One look: starts what is not started, brings the rest up to date. Never throws. */
   synchronized void tick() {
     ticks++;
@@ -97,7 +112,7 @@ public final class MeterBridges {
         global.sync(micrometerLoaders.get());
         if (ticks == graceTicks + 1 && !global.bridged()) {
           log.accept("[pin-agent] metrics.global: the application has not loaded Micrometer ("
-              + GlobalRegistryBridge.METRICS_CLASS + ") in " + GLOBAL_GRACE_SECONDS + " s, so its meters are not in "
+              + APPLICATION_METRICS_CLASS + ") in " + GLOBAL_GRACE_SECONDS + " s, so its meters are not in "
               + "an application registry; they will be if it does later");
         }
       } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
