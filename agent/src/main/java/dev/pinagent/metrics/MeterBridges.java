@@ -14,9 +14,10 @@ import java.util.function.Supplier;
  * {@link #SYNC_SECONDS} seconds, since neither has a scrape to hook as the endpoint has: a series that appears (a
  * new violating host, a reloaded policy's sets) shows there within that time.
  *
- * <p>Nothing here runs in {@code premain}: Micrometer and the JMX registry (with its Dropwizard reporter) load on
- * that thread, and only when their option is on (the JMX registry is named only by {@link JmxExport}, so loading
- * this class loads none of it).
+ * <p>{@code premain} only starts the thread: Micrometer and the JMX registry (with its Dropwizard reporter) load on
+ * it, at its first look {@link #SYNC_SECONDS} seconds later (out of the way of the application's own start-up), and
+ * only when their option is on. The JMX registry is named only by {@link JmxExport}, so loading this class loads
+ * none of it.
  */
 public final class MeterBridges {
   /** How often the MBeans and the application's registry are brought up to date. */
@@ -79,7 +80,7 @@ public final class MeterBridges {
       daemon.setDaemon(true);
       return daemon;
     });
-    thread.scheduleWithFixedDelay(bridges::tick, 0, SYNC_SECONDS, TimeUnit.SECONDS);
+    thread.scheduleWithFixedDelay(bridges::tick, SYNC_SECONDS, SYNC_SECONDS, TimeUnit.SECONDS);
   }
 
   /** {@code io.micrometer.core.instrument.<simpleName>}: a class of the application's Micrometer, unrelocated. */
@@ -99,6 +100,7 @@ public final class MeterBridges {
         }
         jmxMetrics.refresh();
       } catch (RuntimeException | Error e) {
+        // Caught whole, as below: an exception out of a scheduled task would end every later look.
         jmxFailed = true;
         onFailure.accept(JMX_STAGE, e);
       }
@@ -109,15 +111,18 @@ public final class MeterBridges {
           QuietMicrometerLogging.install();
           global = new GlobalRegistryBridge(counters, log);
         }
-        global.sync(micrometerLoaders.get());
+        List<ClassLoader> loaders = micrometerLoaders.get();
+        global.sync(loaders);
         if (ticks == graceTicks + 1 && !global.bridged()) {
-          log.accept("[pin-agent] metrics.global: the application has not loaded Micrometer ("
-              + APPLICATION_METRICS_CLASS + ") in " + GLOBAL_GRACE_SECONDS + " s, so its meters are not in "
-              + "an application registry; they will be if it does later");
+          log.accept("[pin-agent] metrics.global: " + (loaders.isEmpty()
+              ? "the application has not loaded Micrometer (" + APPLICATION_METRICS_CLASS + ")"
+              : "the application's Micrometer has no registry in its global registry")
+              + " " + GLOBAL_GRACE_SECONDS + " s after start-up, so the agent's meters are in none of its registries;"
+              + " they join if it does later");
         }
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      } catch (ReflectiveOperationException | RuntimeException | Error e) {
         // An application's Micrometer unlike the one this was written against: stop trying rather than fail
-        // every few seconds.
+        // every few seconds. Caught whole: an exception out of a scheduled task would end every later look.
         globalFailed = true;
         onFailure.accept(GLOBAL_STAGE, e);
       }

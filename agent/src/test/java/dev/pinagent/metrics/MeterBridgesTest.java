@@ -94,9 +94,27 @@ class MeterBridgesTest {
       bridges.tick();
     }
     assertThat(log).singleElement().asString()
-        .startsWith("[pin-agent] metrics.global: the application has not loaded Micrometer "
-            + "(io.micrometer.core.instrument.Metrics) in 60 s");
+        .isEqualTo("[pin-agent] metrics.global: the application has not loaded Micrometer "
+            + "(io.micrometer.core.instrument.Metrics) 60 s after start-up, so the agent's meters are in none of its "
+            + "registries; they join if it does later");
     assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void saysOnceWhenTheApplicationsMicrometerHasNoRegistry() throws Exception {
+    try (URLClassLoader application = applicationMicrometer()) {
+      MeterBridges bridges = new MeterBridges(false, () -> List.of(application), new PinCounters(Policy.builder(
+          dev.pinagent.policy.Mode.ENFORCE).build(), 10), 2, log::add, (stage, e) -> failures.add(stage));
+      for (int i = 0; i < 6; i++) {
+        bridges.tick();
+      }
+      assertThat(log).singleElement().asString()
+          .startsWith("[pin-agent] metrics.global: the application's Micrometer has no registry in its global registry");
+      addRegistry(application);
+      bridges.tick();
+      assertThat(log).hasSize(2).last().asString().startsWith("[pin-agent] metrics.global: the agent's meters joined");
+      assertThat(failures).isEmpty();
+    }
   }
 
   @Test
