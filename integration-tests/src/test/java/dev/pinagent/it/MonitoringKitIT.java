@@ -209,10 +209,18 @@ class MonitoringKitIT extends LabTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("jvms")
   void theApplicationsOwnMicrometerServesTheAgentsMetersBesideItsOwn(Path javaHome) {
-    String awaited = "tls_pin_violations_total{action=\"blocked\",host=\"localhost\",pin_set=\"partner\"}";
+    // Awaited as the application's own scrape sees them: the twins are made one by one, a few seconds after start.
+    List<String> awaited = List.of(
+        "tls_pin_violations_total{action=\"blocked\",host=\"localhost\",pin_set=\"partner\"}", "tls_pin_checks_total{", "tls_pin_policy_info{", "tls_pin_policy_loaded_seconds",
+        "tls_pin_trust_managers_wrapped_total{", "tls_pin_matches_total{", "tls_pin_policy_loads_total{");
+    List<String> args = new ArrayList<>(List.of(lab.good.url("localhost"), lab.evil.url("localhost")));
+    for (String series : awaited) {
+      args.add("--await");
+      args.add(series);
+    }
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",metrics.global=true")
-        .main(MicrometerApp.class, lab.good.url("localhost"), lab.evil.url("localhost"), "--await", awaited)
+        .main(MicrometerApp.class, args.toArray(new String[0]))
         .run();
     assertThat(result.exitCode).as(result.toString()).isZero();
     String text = result.stdout.substring(result.stdout.indexOf("SCRAPE"), result.stdout.indexOf("\nEND"));
