@@ -23,7 +23,8 @@ import java.util.function.ToDoubleFunction;
  * its registries to, so they appear in the service's {@code /actuator/prometheus} without a second port.
  *
  * <p>The agent's Micrometer is shaded: its classes are not the application's, and its meters cannot be handed
- * over. Once the application has added a registry to its global one, each of the agent's meters (kept in a registry of the bridge's own, through {@link PinMetrics})
+ * over. Once the application has added a registry to its global one, each of the agent's meters (kept in a
+ * registry of the bridge's own, through {@link PinMetrics})
  * gets a twin made with the application's classes, by reflection: a function counter or gauge that reads the
  * agent's meter at each of the application's scrapes. Twins of meters the agent removes (the policy info of a
  * replaced policy, the expiry of a removed set) are removed too.

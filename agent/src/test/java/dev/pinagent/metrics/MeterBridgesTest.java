@@ -109,7 +109,8 @@ class MeterBridgesTest {
         bridges.tick();
       }
       assertThat(log).singleElement().asString()
-          .startsWith("[pin-agent] metrics.global: the application's Micrometer has no registry in its global registry");
+          .startsWith("[pin-agent] metrics.global: the application's Micrometer has no registry in its global "
+              + "registry");
       addRegistry(application);
       bridges.tick();
       assertThat(log).hasSize(2).last().asString().startsWith("[pin-agent] metrics.global: the agent's meters joined");

@@ -211,7 +211,8 @@ class MonitoringKitIT extends LabTest {
   void theApplicationsOwnMicrometerServesTheAgentsMetersBesideItsOwn(Path javaHome) {
     // Awaited as the application's own scrape sees them: the twins are made one by one, a few seconds after start.
     List<String> awaited = List.of(
-        "tls_pin_violations_total{action=\"blocked\",host=\"localhost\",pin_set=\"partner\"}", "tls_pin_checks_total{", "tls_pin_policy_info{", "tls_pin_policy_loaded_seconds",
+        "tls_pin_violations_total{action=\"blocked\",host=\"localhost\",pin_set=\"partner\"}", "tls_pin_checks_total{",
+        "tls_pin_policy_info{", "tls_pin_policy_loaded_seconds",
         "tls_pin_trust_managers_wrapped_total{", "tls_pin_matches_total{", "tls_pin_policy_loads_total{");
     List<String> args = new ArrayList<>(List.of(lab.good.url("localhost"), lab.evil.url("localhost")));
     for (String series : awaited) {
@@ -579,7 +580,8 @@ class MonitoringKitIT extends LabTest {
     return alert;
   }
 
-  private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*\\$(labels\\.(\\w+)|value)(\\s*\\|\\s*(\\w+))?\\s*\\}\\}");
+  private static final Pattern TEMPLATE =
+      Pattern.compile("\\{\\{\\s*\\$(labels\\.(\\w+)|value)(\\s*\\|\\s*(\\w+))?\\s*\\}\\}");
 
   /** The few Go template forms the rules use: {@code $labels.x}, {@code $value}, {@code $value | humanizeDuration}. */
   static String render(String template, Map<String, String> labels, double value) {
