@@ -119,6 +119,10 @@ final class AgentEnforcement implements PinEnforcement {
       return "a cached TLS session or connection could not be checked, so it is not reused: full, checked handshakes "
           + "instead" + metric;
     }
+    if (stage.equals("metrics_jmx") || stage.equals("metrics_global")) {
+      return "the meters are not exported there (" + (stage.equals("metrics_jmx") ? "metrics.jmx" : "metrics.global")
+          + "); pinning is unaffected" + metric;
+    }
     if (stage.equals("policy_reload")) {
       return "the policy source could not be looked at; the policy in force stays until the next look" + metric;
     }

@@ -3,10 +3,12 @@ package dev.pinagent;
 import dev.pinagent.bridge.TrustManagerWrapping;
 import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
+import dev.pinagent.instrumentation.ClassLoadWatch;
 import dev.pinagent.inventory.InventoryRecorder;
-import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.log.AgentLog;
 import dev.pinagent.log.ViolationLog;
+import dev.pinagent.metrics.CounterStore;
+import dev.pinagent.metrics.MeterBridges;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
@@ -188,6 +190,11 @@ final class AgentStartup {
           inventory == null ? null : inventory::json,
           url -> log.log(AgentLog.Level.INFO, "metrics.started", "[pin-agent] serving metrics at " + url, "url", url),
           error -> enforcement.failed("metrics_endpoint", error));
+    }
+    if (options.metricsJmx() || options.metricsGlobal()) {
+      MeterBridges.startInBackground(options.metricsJmx(), options.metricsGlobal()
+          ? ClassLoadWatch.start(instrumentation, MeterBridges.APPLICATION_METRICS_CLASS)::loaders : null,
+          counters, System.err::println, enforcement::failed);
     }
     if (options.policyReload()) {
       PolicySwitch policySwitch = new PolicySwitch(enforcement, source.name(), log, System::currentTimeMillis);

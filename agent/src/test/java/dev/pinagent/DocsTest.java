@@ -49,7 +49,7 @@ class DocsTest {
   private static final Pattern PROMETHEUS_NAME = Pattern.compile("\\btls_pin_[a-z_]+");
   private static final Pattern MICROMETER_NAME = Pattern.compile("\\btls\\.pin\\.[a-z.]+");
   private static final Pattern AGENT_ARGUMENT = Pattern.compile("-javaagent:[^=\\s`\"]+=([^\\s`\"]+)");
-  private static final Pattern SYSTEM_PROPERTY = Pattern.compile("(?:(?<=-D)|(?<![\\w.]))pinagent\\.([a-z][a-z.]*[a-z])");
+  private static final Pattern SYSTEM_PROPERTY = Pattern.compile("(?:(?<=-D)|(?<![\\w./]))pinagent\\.([a-z][a-z.]*[a-z])");
   private static final Pattern ENVIRONMENT_VARIABLE = Pattern.compile("(?<!\\w)PINAGENT_([A-Z][A-Z_]*[A-Z])");
   private static final Pattern BACKTICKED = Pattern.compile("`([^`]+)`");
   private static final Pattern YAML_BLOCK = Pattern.compile("(?ms)^```yaml\\s*$(.*?)^```\\s*$");
@@ -227,6 +227,34 @@ class DocsTest {
     assertThat(loaded).as("yaml policies in the docs").isPositive();
     assertThat(problems).withFailMessage("policies in the docs the agent would refuse:%n  %s",
         String.join("\n  ", problems)).isEmpty();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyAlertHasASummaryADescriptionAndARunbookThatResolves() {
+    Path rules = root.resolve("monitoring/prometheus/pinagent-alerts.yaml");
+    Map<String, Object> file = new org.yaml.snakeyaml.Yaml().load(read(rules));
+    List<String> problems = new ArrayList<>();
+    int alerts = 0;
+    for (Map<String, Object> group : (List<Map<String, Object>>) file.get("groups")) {
+      for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+        alerts++;
+        Map<String, String> annotations = (Map<String, String>) rule.getOrDefault("annotations", Map.of());
+        for (String annotation : List.of("summary", "description", "runbook")) {
+          if (annotations.get(annotation) == null || annotations.get(annotation).isBlank()) {
+            problems.add(rule.get("alert") + ": no " + annotation);
+          }
+        }
+        String runbook = annotations.get("runbook");
+        // Relative to the repository root, as the rules file says.
+        String problem = runbook == null ? null : brokenLink(root.resolve("README.md"), runbook);
+        if (problem != null) {
+          problems.add(rule.get("alert") + ": runbook " + runbook + ": " + problem);
+        }
+      }
+    }
+    assertThat(alerts).as("alerts in " + relative(rules)).isGreaterThan(5);
+    assertThat(problems).withFailMessage("%s:%n  %s", relative(rules), String.join("\n  ", problems)).isEmpty();
   }
 
   @Test

@@ -35,9 +35,12 @@ public final class AgentOptions {
   public static final String SERVICE_NAME = "service.name";
   public static final String LOG_FORMAT = "log.format";
 
+  public static final String METRICS_JMX = "metrics.jmx";
+  public static final String METRICS_GLOBAL = "metrics.global";
+
   private static final List<String> KEYS = List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR,
-      METRICS_PORT, METRICS_HOST, INVENTORY_FILE, INVENTORY_MAX_HOSTS, INVENTORY_INTERVAL, REPORT_URI, REPORT_QUEUE,
-      REPORT_DEDUPE, SERVICE_NAME, LOG_FORMAT);
+      METRICS_PORT, METRICS_HOST, METRICS_JMX, METRICS_GLOBAL, INVENTORY_FILE, INVENTORY_MAX_HOSTS,
+      INVENTORY_INTERVAL, REPORT_URI, REPORT_QUEUE, REPORT_DEDUPE, SERVICE_NAME, LOG_FORMAT);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -78,6 +81,8 @@ public final class AgentOptions {
   private final Duration reportDedupe;
   private final String serviceName;
   private final AgentLog.Format logFormat;
+  private final boolean metricsJmx;
+  private final boolean metricsGlobal;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -88,6 +93,8 @@ public final class AgentOptions {
     this.policyReload = bool(POLICY_RELOAD, true);
     this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
+    this.metricsJmx = bool(METRICS_JMX, false);
+    this.metricsGlobal = bool(METRICS_GLOBAL, false);
     if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
@@ -439,5 +446,15 @@ public final class AgentOptions {
 
   public AgentLog.Format logFormat() {
     return logFormat;
+  }
+
+  /** Whether the meters are also registered as MBeans in the {@code dev.pinagent} JMX domain. */
+  public boolean metricsJmx() {
+    return metricsJmx;
+  }
+
+  /** Whether the meters also join the application's own Micrometer global registry when it has one. */
+  public boolean metricsGlobal() {
+    return metricsGlobal;
   }
 }

@@ -68,8 +68,9 @@ class AgentOptionsTest {
         Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
             "unknown option 'polcy' (agent argument); known options: policy, policy.reload, "
-                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host, inventory.file, "
-                + "inventory.max-hosts, inventory.interval"),
+                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host, metrics.jmx, metrics.global, "
+                + "inventory.file, inventory.max-hosts, inventory.interval, report.uri, report.queue, report.dedupe, "
+                + "service.name, log.format"),
         Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
             "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
         Arguments.of("misspelt variable", "policy=/p.yaml", properties(), Map.of("PINAGENT_POLCY", "/p"),
