@@ -194,7 +194,7 @@ final class AgentStartup {
     if (options.metricsJmx() || options.metricsGlobal()) {
       MeterBridges.startInBackground(options.metricsJmx(), options.metricsGlobal()
           ? ClassLoadWatch.start(instrumentation, MeterBridges.APPLICATION_METRICS_CLASS)::loaders : null,
-          counters, System.err::println, enforcement::failed);
+          counters, line -> log.log(AgentLog.Level.INFO, "metrics.bridge", line), enforcement::failed);
     }
     if (options.policyReload()) {
       PolicySwitch policySwitch = new PolicySwitch(enforcement, source.name(), log, System::currentTimeMillis);
