@@ -15,6 +15,10 @@ import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.reload.PolicyFile;
 import dev.pinagent.reload.PolicyReloader;
 import dev.pinagent.reload.PolicyWatcher;
+import dev.pinagent.signing.KeyFileException;
+import dev.pinagent.signing.PolicySignatureException;
+import dev.pinagent.signing.PolicySignatures;
+import dev.pinagent.signing.PublicKeys;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -95,29 +99,48 @@ final class AgentStartup {
     refuseIfAttached(TrustManagerWrapping.attachedPolicy(), options.policy(), atStartup);
     Path policyPath = Paths.get(options.policy());
     PolicyFile source = new PolicyFile(policyPath);
+    PolicySignatures signatures = signatures(options);
     CounterStore store = new CounterStore(MAX_VIOLATION_HOSTS);
     String fingerprint = null;
-    PolicyException refused = null;
+    long serial = -1;
+    String refused = null;
     try {
       byte[] bytes;
+      byte[] signature;
       try {
         bytes = PolicyLoader.read(policyPath);
+        signature = signatures == null ? null : source.readSignature();
       } catch (PolicyException e) {
         store.recordPolicyLoad(false, PolicyStatus.UNREADABLE);
         throw e;
       }
+      if (signatures != null) {
+        try {
+          signatures.verify(source.name(), bytes, signature);
+        } catch (PolicySignatureException e) {
+          store.recordPolicyLoad(false, PolicyStatus.SIGNATURE);
+          throw e;
+        }
+      }
       try {
         policy = PolicyLoader.fromBytes(policyPath.toString(), bytes);
+        if (signatures != null) {
+          serial = PolicySignatures.serial(policyPath.toString(), policy);
+        }
       } catch (PolicyException e) {
         store.recordPolicyLoad(false, PolicyStatus.INVALID);
         throw e;
       }
       fingerprint = PolicyReloader.fingerprint(bytes);
-    } catch (PolicyException e) {
+    } catch (PolicyException | PolicySignatureException e) {
+      // Which of the two says which kind of refusal: the policy itself, or its signature (unsigned, signed by a
+      // key not listed, or not over these bytes).
+      String why = (e instanceof PolicySignatureException ? "pin policy signature refused: "
+          : "invalid pin policy: ") + e.getMessage();
       if (options.onPolicyError() == AgentOptions.OnPolicyError.FAIL) {
-        throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+        throw new ConfigurationException(why, e);
       }
-      refused = e;
+      refused = why;
       policy = Policy.builder(Mode.REPORT).build();
       store.policyStatus().failing(true);
     } catch (NoClassDefFoundError e) {
@@ -142,7 +165,7 @@ final class AgentStartup {
 
     String file = Printable.of(options.policy());
     if (refused != null) {
-      System.err.println("[pin-agent] ERROR: invalid pin policy: " + Printable.of(refused.getMessage())
+      System.err.println("[pin-agent] ERROR: " + Printable.of(refused)
           + "; starting UNPINNED as on.policy.error=unpinned asks: no host is pinned until a valid policy is at "
           + Printable.of(source.name()));
     } else {
@@ -165,11 +188,29 @@ final class AgentStartup {
           System::currentTimeMillis);
       PolicyReloader reloader =
           new PolicyReloader(source, policySwitch, store, System.err::println,
-              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
+              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint, signatures, serial);
       PolicyWatcher.start(options.policyReloadInterval(), () -> {
         policySwitch.beforeEachLook();
         reloader.poll();
       }, error -> enforcement.failed("policy_reload", error));
+    }
+  }
+
+  /**
+   * The keys a policy must be signed with ({@code policy.public-key}), or {@code null} when signing is off. A key
+   * file that cannot be used stops the JVM whatever {@code on.policy.error} says: it is the agent's configuration,
+   * and without it no policy could ever be trusted.
+   */
+  private static PolicySignatures signatures(AgentOptions options) throws ConfigurationException {
+    if (options.policyPublicKey() == null) {
+      return null;
+    }
+    try {
+      return new PolicySignatures(PublicKeys.read(Paths.get(options.policyPublicKey())));
+    } catch (KeyFileException e) {
+      throw new ConfigurationException("invalid " + AgentOptions.POLICY_PUBLIC_KEY + ": " + e.getMessage(), e);
+    } catch (NoClassDefFoundError e) {
+      throw new NotTheAgentJarException(e);
     }
   }
 

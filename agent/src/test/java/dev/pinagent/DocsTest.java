@@ -111,7 +111,7 @@ class DocsTest {
     List<String> keys = AgentOptions.keys();
     Map<String, String> environmentNames = new HashMap<>();
     for (String key : keys) {
-      environmentNames.put(key.toUpperCase(Locale.ROOT).replace('.', '_'), key);
+      environmentNames.put(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), key);
     }
     List<String> problems = new ArrayList<>();
     for (Path document : documents) {

@@ -13,11 +13,14 @@ public final class PinAgentCli {
       + "usage: java -jar pin-agent.jar <command> [options]   (each command has --help)\n"
       + "  pins <host[:port] | file>   print the sha256/ pins of a server's or a file's certificate chain\n"
       + "  check <policy.yaml>         validate a policy as the agent would; --online checks live chains\n"
+      + "  keygen <dir>                make a key pair for signing policies\n"
+      + "  sign <policy.yaml> --key K  write <policy.yaml>.sig (refuses an invalid policy)\n"
+      + "  verify <policy.yaml> --public-key F   check a signed policy as the agent would\n"
       + "\n"
       + "Attach the agent to a JVM:\n"
       + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
       + "  JAVA_TOOL_OPTIONS=\"-javaagent:/opt/pin-agent.jar=policy=/etc/pins.yaml\" java ...\n"
-      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots as underscores).\n";
+      + "Options may also come from -Dpinagent.<key>=... or PINAGENT_<KEY>=... (dots and dashes as underscores).\n";
 
   private PinAgentCli() {}
 
@@ -39,8 +42,15 @@ public final class PinAgentCli {
           return PinsCommand.run(args, out, err);
         case "check":
           return CheckCommand.run(args, out, err);
+        case "keygen":
+          return SigningCommands.keygen(args, out, err);
+        case "sign":
+          return SigningCommands.sign(args, out, err);
+        case "verify":
+          return SigningCommands.verify(args, out, err);
         default:
-          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins and check");
+          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins, check, keygen, sign "
+              + "and verify");
       }
     } catch (UsageException e) {
       err.println("pin-agent: " + Printable.of(e.getMessage()) + " (see --help)");

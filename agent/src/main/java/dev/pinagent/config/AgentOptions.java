@@ -10,7 +10,7 @@ import java.util.Properties;
 /**
  * The agent's options. Each comes from, in order of precedence: the agent argument
  * ({@code -javaagent:pin-agent.jar=policy=/etc/pins.yaml,metrics.port=9464}), a system property
- * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots as
+ * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots and dashes as
  * underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
  * environment and a single service override them. An unknown key is an error wherever it appears: a
  * misspelt {@code polcy=} must not start the service unpinned.
@@ -22,9 +22,11 @@ public final class AgentOptions {
   public static final String POLICY_RELOAD = "policy.reload";
   public static final String POLICY_RELOAD_INTERVAL = "policy.reload.interval";
   public static final String ON_POLICY_ERROR = "on.policy.error";
+  public static final String POLICY_PUBLIC_KEY = "policy.public-key";
 
   private static final List<String> KEYS =
-      List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST);
+      List.of(POLICY, POLICY_PUBLIC_KEY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT,
+          METRICS_HOST);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -46,6 +48,7 @@ public final class AgentOptions {
   private final boolean policyReload;
   private final Duration policyReloadInterval;
   private final OnPolicyError onPolicyError;
+  private final String policyPublicKey;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -56,6 +59,7 @@ public final class AgentOptions {
     this.policyReload = bool(POLICY_RELOAD, true);
     this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
+    this.policyPublicKey = optional(POLICY_PUBLIC_KEY);
     if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
@@ -89,6 +93,18 @@ public final class AgentOptions {
     String value = values.get(key);
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("the option '" + key + "' is required: " + what);
+    }
+    return value.trim();
+  }
+
+  /** The value of {@code key}, or {@code null} when it is not set; set but blank is an error. */
+  private String optional(String key) {
+    String value = values.get(key);
+    if (value == null) {
+      return null;
+    }
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("the option '" + key + "' must not be empty");
     }
     return value.trim();
   }
@@ -246,7 +262,8 @@ public final class AgentOptions {
   private static String keyOfEnvironmentVariable(String variable) {
     String raw = variable.substring(ENV_PREFIX.length());
     for (String key : KEYS) {
-      if (key.toUpperCase(Locale.ROOT).replace('.', '_').equals(raw)) {
+      // Dashes too: a shell cannot export a variable with one (PINAGENT_POLICY_PUBLIC_KEY for policy.public-key).
+      if (key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_').equals(raw)) {
         return key;
       }
     }
@@ -291,6 +308,13 @@ public final class AgentOptions {
   /** How often the policy file is looked at when {@link #policyReload()} is on. */
   public Duration policyReloadInterval() {
     return policyReloadInterval;
+  }
+
+  /**
+   * The file of the public keys a policy must be signed with, or {@code null} when policies need no signature.
+   */
+  public String policyPublicKey() {
+    return policyPublicKey;
   }
 
   public OnPolicyError onPolicyError() {

@@ -5,6 +5,8 @@ import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.policy.Policy;
 import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.signing.PolicySignatureException;
+import dev.pinagent.signing.PolicySignatures;
 import dev.pinagent.verify.Printable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,6 +25,12 @@ import java.util.function.Consumer;
  * stays), counted in {@code tls_pin_policy_loads_total{result="failure"}}, and {@code
  * tls_pin_policy_reload_failing} says so until the source holds a good version again (a new one, or the one in
  * force). A source that cannot be read (a file deleted, or unreadable) is treated the same way.
+ *
+ * <p>With signing on, a version is the policy and its {@code .sig} read as one pair: both are fingerprinted and
+ * must settle together, the signature is checked on the bytes before they are parsed, and the serial must be
+ * above the one in force. A deploy caught between writing the policy and its signature looks like a bad
+ * signature for a moment, so a pair that fails its signature is refused only when a later look finds the very
+ * same pair (it is never put in force meanwhile).
  */
 public final class PolicyReloader {
   /** What puts a policy in force. */
@@ -40,8 +48,14 @@ public final class PolicyReloader {
   private final CounterStore counters;
   private final Consumer<String> log;
   private final long settleMillis;
+  /** {@code null} when policies need no signature. */
+  private final PolicySignatures signatures;
   /** The fingerprint of the policy in force; {@code null} while none is (a start with unpinned on error). */
   private String inForce;
+  /** The serial of the signed policy in force; {@code -1} while none is. */
+  private long serialInForce;
+  /** The version whose signature failed at the last look: refused if the next look finds it unchanged. */
+  private String suspect;
   /** The fingerprint of the last version refused, or the message of the last read that failed. */
   private String lastRefused;
 
@@ -51,6 +65,17 @@ public final class PolicyReloader {
    */
   public PolicyReloader(PolicySource source, Target target, CounterStore counters, Consumer<String> log,
       long settleMillis, String inForce) {
+    this(source, target, counters, log, settleMillis, inForce, null, -1);
+  }
+
+  /**
+   * @param signatures the keys a policy must be signed with, or {@code null} when no signature is needed
+   * @param serialInForce the serial of the signed policy in force, or {@code -1} when none is
+   */
+  public PolicyReloader(PolicySource source, Target target, CounterStore counters, Consumer<String> log,
+      long settleMillis, String inForce, PolicySignatures signatures, long serialInForce) {
+    this.signatures = signatures;
+    this.serialInForce = serialInForce;
     this.source = source;
     this.settleMillis = settleMillis;
     this.target = target;
@@ -66,46 +91,85 @@ public final class PolicyReloader {
    */
   public void poll() throws InterruptedException {
     byte[] bytes;
+    byte[] signature;
     try {
       bytes = source.read();
+      signature = signatures == null ? null : source.readSignature();
     } catch (PolicyException e) {
-      refuse("cannot read:" + e.getMessage(), PolicyStatus.UNREADABLE, "cannot be read", e);
+      refuse("cannot read:" + e.getMessage(), PolicyStatus.UNREADABLE, "cannot be read", e.getMessage());
       return;
     }
     String fingerprint = fingerprint(bytes);
     if (fingerprint.equals(inForce)) {
       // Back to the version in force (a bad edit reverted, a deleted file restored): nothing is failing now.
       lastRefused = null;
+      suspect = null;
       counters.policyStatus().failing(false);
       return;
     }
-    if (fingerprint.equals(lastRefused) || !settled(fingerprint)) {
+    String version = versionOf(fingerprint, signature);
+    if (version.equals(lastRefused) || !settled(version)) {
       return;
     }
+    if (signatures != null) {
+      try {
+        signatures.verify(source.name(), bytes, signature);
+      } catch (PolicySignatureException e) {
+        if (!version.equals(suspect)) {
+          suspect = version;
+          return;
+        }
+        refuse(version, PolicyStatus.SIGNATURE, "is not validly signed", e.getMessage());
+        return;
+      }
+    }
+    suspect = null;
     Policy policy;
+    long serial = -1;
     try {
       policy = PolicyLoader.fromBytes(source.name(), bytes);
+      if (signatures != null) {
+        serial = PolicySignatures.serial(source.name(), policy);
+      }
     } catch (PolicyException e) {
-      refuse(fingerprint, PolicyStatus.INVALID, "is invalid", e);
+      refuse(version, PolicyStatus.INVALID, "is invalid", e.getMessage());
       return;
+    }
+    if (signatures != null && serialInForce >= 0) {
+      String rollback = PolicySignatures.rollback(source.name(), serial, serialInForce);
+      if (rollback != null) {
+        refuse(version, PolicyStatus.ROLLBACK, "is an older version (rollback)", rollback);
+        return;
+      }
     }
     target.install(policy, fingerprint);
     inForce = fingerprint;
+    serialInForce = serial;
     lastRefused = null;
   }
 
-  /** Whether the source still holds the version with {@code fingerprint} after the settling time. */
-  private boolean settled(String fingerprint) throws InterruptedException {
+  /** What identifies a version: the policy's fingerprint, and with signing on its signature's as well. */
+  private String versionOf(String fingerprint, byte[] signature) {
+    if (signatures == null) {
+      return fingerprint;
+    }
+    return fingerprint + (signature == null ? ":unsigned" : ":" + fingerprint(signature));
+  }
+
+  /** Whether the source still holds {@code version} after the settling time. */
+  private boolean settled(String version) throws InterruptedException {
     Thread.sleep(settleMillis);
     try {
-      return fingerprint.equals(fingerprint(source.read()));
+      byte[] bytes = source.read();
+      byte[] signature = signatures == null ? null : source.readSignature();
+      return version.equals(versionOf(fingerprint(bytes), signature));
     } catch (PolicyException e) {
       // Gone again already: the next look sees what is there then.
       return false;
     }
   }
 
-  private void refuse(String what, String reason, String problem, PolicyException e) {
+  private void refuse(String what, String reason, String problem, String message) {
     counters.policyStatus().failing(true);
     if (what.equals(lastRefused)) {
       return;
@@ -115,7 +179,7 @@ public final class PolicyReloader {
     log.accept("[pin-agent] ERROR: policy reload refused: the policy source " + problem + "; "
         + (inForce == null ? "the service stays UNPINNED until a valid policy is there"
             : "the policy in force (sha256 " + shortFingerprint(inForce) + ") stays")
-        + ": " + Printable.of(e.getMessage()));
+        + ": " + Printable.of(message));
   }
 
   /** The hex SHA-256 of {@code bytes}. */

@@ -13,4 +13,15 @@ public interface PolicySource {
    * @throws PolicyException when they cannot be read (missing, unreadable, too large): the message says why
    */
   byte[] read() throws PolicyException;
+
+  /**
+   * The bytes of the policy's detached signature ({@code <source>.sig}) as they are now, read right after {@link
+   * #read()}; {@code null} when there is none (and for a source that has no signatures, so that with signing on
+   * its policy is refused as unsigned).
+   *
+   * @throws PolicyException when it exists but cannot be read
+   */
+  default byte[] readSignature() throws PolicyException {
+    return null;
+  }
 }

@@ -37,6 +37,15 @@ class AgentOptionsTest {
   }
 
   @Test
+  void readsThePublicKeyFromAVariableWithItsDashAsAnUnderscoreAndHasNoneByDefault() {
+    assertThat(AgentOptions.resolve("policy=/p.yaml", properties(), Map.of("PINAGENT_POLICY_PUBLIC_KEY", "/k.pub"))
+        .policyPublicKey()).isEqualTo("/k.pub");
+    assertThat(AgentOptions.resolve("policy=/p.yaml", properties(), Map.of()).policyPublicKey()).isNull();
+    assertThat(AgentOptions.resolve("policy=/p.yaml,policy.public-key=/a.pub", properties(), Map.of())
+        .policyPublicKey()).isEqualTo("/a.pub");
+  }
+
+  @Test
   void prefersAgentArgumentsToSystemPropertiesToTheEnvironment() {
     Map<String, String> environment = Map.of("PINAGENT_POLICY", "/env.yaml", "PINAGENT_METRICS_PORT", "1",
         "PINAGENT_METRICS_HOST", "env-host");
@@ -67,7 +76,7 @@ class AgentOptionsTest {
         Arguments.of("no policy anywhere", "", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
-            "unknown option 'polcy' (agent argument); known options: policy, policy.reload, "
+            "unknown option 'polcy' (agent argument); known options: policy, policy.public-key, policy.reload, "
                 + "policy.reload.interval, on.policy.error, metrics.port, metrics.host"),
         Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
             "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
