@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
@@ -134,11 +136,17 @@ final class SigningCommands {
     return arguments.operands().get(0);
   }
 
-  /** Writes {@code bytes} to a new file beside {@code file}, flushes it to disk and renames it over {@code file}. */
+  /**
+   * Writes {@code bytes} to a new file beside {@code file}, flushes it to disk and renames it over {@code file}.
+   * The file is made readable by all (a temporary file is owner-only), as a policy is: agents run as other users.
+   */
   static void writeAtomically(Path file, byte[] bytes) throws IOException {
     Path directory = file.toAbsolutePath().getParent();
     Path temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp");
     try {
+      if (Files.getFileStore(temporary).supportsFileAttributeView(PosixFileAttributeView.class)) {
+        Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
         channel.write(ByteBuffer.wrap(bytes));
         channel.force(true);

@@ -38,11 +38,13 @@ class SigningCommandsTest {
   }
 
   @Test
-  void signsAndVerifiesAPolicy() {
+  void signsAndVerifiesAPolicy() throws Exception {
     CliRunner.Result sign = sign();
     assertThat(sign.status).as(sign.toString()).isZero();
     assertThat(sign.out).contains("signed " + policy + " (serial 202612011030) with key ")
         .contains("wrote " + policy + ".sig");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory.resolve("pins.yaml.sig"))))
+        .as("readable by agents running as other users").isEqualTo("rw-r--r--");
     CliRunner.Result verify = verify();
     assertThat(verify.status).as(verify.toString()).isZero();
     assertThat(verify.out).startsWith("OK: " + policy + " is signed by key ").contains("(serial 202612011030, 1 "
