@@ -5,18 +5,18 @@ import dev.pinagent.config.AgentOptions;
 import dev.pinagent.instrumentation.HookInstaller;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.PinCounters;
-import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
 import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.Policy;
-import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
-import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.reload.PolicyCache;
 import dev.pinagent.reload.PolicyFile;
 import dev.pinagent.reload.PolicyReloader;
+import dev.pinagent.reload.PolicyServer;
+import dev.pinagent.reload.PolicySource;
 import dev.pinagent.reload.PolicyWatcher;
+import dev.pinagent.reload.StartupLoad;
 import dev.pinagent.signing.KeyFileException;
-import dev.pinagent.signing.PolicySignatureException;
 import dev.pinagent.signing.PolicySignatures;
 import dev.pinagent.signing.PublicKeys;
 import dev.pinagent.verify.PinVerifier;
@@ -97,50 +97,38 @@ final class AgentStartup {
     }
     // Checked before the second policy is read, so that fixing it is never asked of whoever sees this first.
     refuseIfAttached(TrustManagerWrapping.attachedPolicy(), options.policy(), atStartup);
-    Path policyPath = Paths.get(options.policy());
-    PolicyFile source = new PolicyFile(policyPath);
+    PolicySource source;
+    PolicyServer server = null;
+    try {
+      if (PolicyServer.isRemote(options.policy())) {
+        server = new PolicyServer(options.policy());
+        server.unpinnedUntilHooked();
+        source = server;
+      } else {
+        source = new PolicyFile(Paths.get(options.policy()));
+      }
+    } catch (RuntimeException e) {
+      throw new ConfigurationException("invalid agent options: policy=" + options.policy() + ": " + e.getMessage(), e);
+    }
+    PolicyCache cache = options.policyCache() == null ? null : new PolicyCache(Paths.get(options.policyCache()));
     PolicySignatures signatures = signatures(options);
     CounterStore store = new CounterStore(MAX_VIOLATION_HOSTS);
     String fingerprint = null;
     long serial = -1;
     String refused = null;
+    String loadWarning = null;
     try {
-      byte[] bytes;
-      byte[] signature;
-      try {
-        bytes = PolicyLoader.read(policyPath);
-        signature = signatures == null ? null : source.readSignature();
-      } catch (PolicyException e) {
-        store.recordPolicyLoad(false, PolicyStatus.UNREADABLE);
-        throw e;
-      }
-      if (signatures != null) {
-        try {
-          signatures.verify(source.name(), bytes, signature);
-        } catch (PolicySignatureException e) {
-          store.recordPolicyLoad(false, PolicyStatus.SIGNATURE);
-          throw e;
-        }
-      }
-      try {
-        policy = PolicyLoader.fromBytes(policyPath.toString(), bytes);
-        if (signatures != null) {
-          serial = PolicySignatures.serial(policyPath.toString(), policy);
-        }
-      } catch (PolicyException e) {
-        store.recordPolicyLoad(false, PolicyStatus.INVALID);
-        throw e;
-      }
-      fingerprint = PolicyReloader.fingerprint(bytes);
-    } catch (PolicyException | PolicySignatureException e) {
-      // Which of the two says which kind of refusal: the policy itself, or its signature (unsigned, signed by a
-      // key not listed, or not over these bytes).
-      String why = (e instanceof PolicySignatureException ? "pin policy signature refused: "
-          : "invalid pin policy: ") + e.getMessage();
+      StartupLoad loaded = StartupLoad.load(source, signatures, cache, store);
+      policy = loaded.policy;
+      fingerprint = loaded.fingerprint;
+      serial = loaded.serial;
+      loadWarning = loaded.warning;
+    } catch (StartupLoad.Refused e) {
+      // The message says which kind of refusal: the policy itself, its signature, or a rollback.
       if (options.onPolicyError() == AgentOptions.OnPolicyError.FAIL) {
-        throw new ConfigurationException(why, e);
+        throw new ConfigurationException(e.getMessage(), e);
       }
-      refused = why;
+      refused = e.getMessage();
       policy = Policy.builder(Mode.REPORT).build();
       store.policyStatus().failing(true);
     } catch (NoClassDefFoundError e) {
@@ -162,8 +150,14 @@ final class AgentStartup {
     // Checked again, atomically, where it takes effect: two dynamic attaches may run at once.
     refuseIfAttached(TrustManagerWrapping.attach(options.policy(), enforcement), options.policy(), atStartup);
     HookInstaller.install(instrumentation, enforcement);
+    if (server != null) {
+      server.pinnedFromNowOn();
+    }
 
     String file = Printable.of(options.policy());
+    if (loadWarning != null) {
+      System.err.println("[pin-agent] WARNING: " + Printable.of(loadWarning));
+    }
     if (refused != null) {
       System.err.println("[pin-agent] ERROR: " + Printable.of(refused)
           + "; starting UNPINNED as on.policy.error=unpinned asks: no host is pinned until a valid policy is at "
@@ -188,7 +182,8 @@ final class AgentStartup {
           System::currentTimeMillis);
       PolicyReloader reloader =
           new PolicyReloader(source, policySwitch, store, System.err::println,
-              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint, signatures, serial);
+              PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint, signatures, serial)
+              .cachingIn(cache);
       PolicyWatcher.start(options.policyReloadInterval(), () -> {
         policySwitch.beforeEachLook();
         reloader.poll();

@@ -23,10 +23,11 @@ public final class AgentOptions {
   public static final String POLICY_RELOAD_INTERVAL = "policy.reload.interval";
   public static final String ON_POLICY_ERROR = "on.policy.error";
   public static final String POLICY_PUBLIC_KEY = "policy.public-key";
+  public static final String POLICY_CACHE = "policy.cache";
 
   private static final List<String> KEYS =
-      List.of(POLICY, POLICY_PUBLIC_KEY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT,
-          METRICS_HOST);
+      List.of(POLICY, POLICY_PUBLIC_KEY, POLICY_CACHE, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR,
+          METRICS_PORT, METRICS_HOST);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -49,6 +50,7 @@ public final class AgentOptions {
   private final Duration policyReloadInterval;
   private final OnPolicyError onPolicyError;
   private final String policyPublicKey;
+  private final String policyCache;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -60,6 +62,8 @@ public final class AgentOptions {
     this.policyReloadInterval = duration(POLICY_RELOAD_INTERVAL, Duration.ofSeconds(10), MIN_RELOAD_INTERVAL);
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
     this.policyPublicKey = optional(POLICY_PUBLIC_KEY);
+    this.policyCache = optional(POLICY_CACHE);
+    checkPolicyLocation();
     if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
@@ -95,6 +99,49 @@ public final class AgentOptions {
       throw new IllegalArgumentException("the option '" + key + "' is required: " + what);
     }
     return value.trim();
+  }
+
+  /**
+   * A policy server needs a signature ({@code policy.public-key}): transport security alone is not enough for a
+   * file that decides what the whole fleet trusts. Plain {@code http://} only on the loopback interface (tests,
+   * a local sidecar); any other scheme is an error, and so is a cache without a server.
+   */
+  private void checkPolicyLocation() {
+    String lower = policy.toLowerCase(Locale.ROOT);
+    boolean https = lower.startsWith("https://");
+    boolean http = lower.startsWith("http://");
+    if (!https && !http) {
+      if (lower.matches("[a-z][a-z0-9+.-]*://.*")) {
+        throw new IllegalArgumentException("the option 'policy' is '" + policy + "': a policy server is reached by "
+            + "https:// (or http:// on the loopback interface); for a file give its path");
+      }
+      if (policyCache != null) {
+        throw new IllegalArgumentException("the option 'policy.cache' keeps what a policy server served; policy="
+            + policy + " is a file, which needs no cache");
+      }
+      return;
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(policy);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("the option 'policy' is not a valid URL: " + e.getMessage());
+    }
+    String host = uri.getHost();
+    if (host == null) {
+      throw new IllegalArgumentException("the option 'policy' is a URL without a host: '" + policy + "'");
+    }
+    if (http && !host.equals("127.0.0.1") && !host.equals("[::1]") && !host.equals("::1")
+        && !host.equalsIgnoreCase("localhost")) {
+      throw new IllegalArgumentException("the option 'policy' is '" + policy + "': plain http:// is allowed on the "
+          + "loopback interface only (127.0.0.1, [::1], localhost); use https://");
+    }
+    if (policyPublicKey == null) {
+      throw new IllegalArgumentException("policy=" + policy + " is served by a policy server, which needs "
+          + "policy.public-key: transport security alone is not enough for a file that decides what the whole "
+          + "fleet trusts; sign the policy (java -jar pin-agent.jar keygen, sign) and give every agent the public "
+          + "key");
+    }
   }
 
   /** The value of {@code key}, or {@code null} when it is not set; set but blank is an error. */
@@ -315,6 +362,11 @@ public final class AgentOptions {
    */
   public String policyPublicKey() {
     return policyPublicKey;
+  }
+
+  /** The directory a served policy is kept in, for a restart while the server is down; {@code null} for none. */
+  public String policyCache() {
+    return policyCache;
   }
 
   public OnPolicyError onPolicyError() {

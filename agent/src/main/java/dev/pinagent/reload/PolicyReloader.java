@@ -56,6 +56,8 @@ public final class PolicyReloader {
   private long serialInForce;
   /** The version whose signature failed at the last look: refused if the next look finds it unchanged. */
   private String suspect;
+  /** Where each version put in force is kept, or {@code null}. */
+  private PolicyCache cache;
   /** The fingerprint of the last version refused, or the message of the last read that failed. */
   private String lastRefused;
 
@@ -84,6 +86,12 @@ public final class PolicyReloader {
     this.inForce = inForce;
   }
 
+  /** Keeps each version put in force in {@code cache} from now on. */
+  public PolicyReloader cachingIn(PolicyCache cache) {
+    this.cache = cache;
+    return this;
+  }
+
   /**
    * Looks at the source once; puts a new, valid version in force. Never throws for a bad source.
    *
@@ -96,7 +104,7 @@ public final class PolicyReloader {
       bytes = source.read();
       signature = signatures == null ? null : source.readSignature();
     } catch (PolicyException e) {
-      refuse("cannot read:" + e.getMessage(), PolicyStatus.UNREADABLE, "cannot be read", e.getMessage());
+      refuse("cannot read:" + e.getMessage(), source.unreadableReason(), "cannot be read", e.getMessage());
       return;
     }
     String fingerprint = fingerprint(bytes);
@@ -146,6 +154,12 @@ public final class PolicyReloader {
     inForce = fingerprint;
     serialInForce = serial;
     lastRefused = null;
+    if (cache != null) {
+      String failed = StartupLoad.store(cache, bytes, signature);
+      if (failed != null) {
+        log.accept("[pin-agent] WARNING: " + Printable.of(failed));
+      }
+    }
   }
 
   /** What identifies a version: the policy's fingerprint, and with signing on its signature's as well. */

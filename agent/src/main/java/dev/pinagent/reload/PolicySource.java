@@ -1,5 +1,6 @@
 package dev.pinagent.reload;
 
+import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.policy.PolicyException;
 
 /** Where the policy comes from: read whole, each time the reload thread looks. */
@@ -23,5 +24,10 @@ public interface PolicySource {
    */
   default byte[] readSignature() throws PolicyException {
     return null;
+  }
+
+  /** The {@code reason} a failed read is counted under: {@code unreadable} for a file. */
+  default String unreadableReason() {
+    return PolicyStatus.UNREADABLE;
   }
 }
