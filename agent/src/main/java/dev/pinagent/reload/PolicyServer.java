@@ -45,8 +45,6 @@ public final class PolicyServer implements PolicySource {
   private final long deadlineMillis;
   /** The socket factory of fetches until the agent's hooks are in place; {@code null} afterwards. */
   private volatile SSLSocketFactory startupSockets;
-  /** Made once, on the reload thread, after the hooks are in place. */
-  private SSLSocketFactory pinnedSockets;
   private Response policy;
   private Response signature;
 
@@ -208,17 +206,19 @@ public final class PolicyServer implements PolicySource {
     return body.toByteArray();
   }
 
-  /** A context made through the agent's hooks: its trust manager is wrapped, so the fetch is pinned. */
-  private SSLSocketFactory pinnedSockets() throws IOException {
-    if (pinnedSockets == null) {
-      try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, null, null);
-        pinnedSockets = context.getSocketFactory();
-      } catch (GeneralSecurityException e) {
-        throw new IOException("no TLS context: " + e, e);
-      }
+  /**
+   * A context made now, through the agent's hooks: its trust manager is wrapped, so the fetch is pinned. A new
+   * one for each fetch, so that no TLS session is resumed: every fetch is a full handshake whose chain is checked
+   * against the policy in force (a resumed session would skip the check). It costs one context a poll, on the
+   * reload thread only.
+   */
+  private static SSLSocketFactory pinnedSockets() throws IOException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, null, null);
+      return context.getSocketFactory();
+    } catch (GeneralSecurityException e) {
+      throw new IOException("no TLS context: " + e, e);
     }
-    return pinnedSockets;
   }
 }
