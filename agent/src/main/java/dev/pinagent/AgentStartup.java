@@ -10,18 +10,22 @@ import dev.pinagent.log.ViolationLog;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.MeterBridges;
 import dev.pinagent.metrics.PinCounters;
-import dev.pinagent.metrics.PolicyStatus;
 import dev.pinagent.metrics.PrometheusExport;
 import dev.pinagent.policy.Mode;
 import dev.pinagent.policy.Policy;
-import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.PolicyLint;
-import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.reload.PolicyCache;
 import dev.pinagent.reload.PolicyFile;
 import dev.pinagent.reload.PolicyReloader;
+import dev.pinagent.reload.PolicyServer;
+import dev.pinagent.reload.PolicySource;
 import dev.pinagent.reload.PolicyWatcher;
 import dev.pinagent.verify.CheckObserver;
 import dev.pinagent.report.ReportSender;
+import dev.pinagent.reload.StartupLoad;
+import dev.pinagent.signing.KeyFileException;
+import dev.pinagent.signing.PolicySignatures;
+import dev.pinagent.signing.PublicKeys;
 import dev.pinagent.verify.PinVerifier;
 import dev.pinagent.verify.Printable;
 import dev.pinagent.verify.SpkiPins;
@@ -103,31 +107,38 @@ final class AgentStartup {
     }
     // Checked before the second policy is read, so that fixing it is never asked of whoever sees this first.
     refuseIfAttached(TrustManagerWrapping.attachedPolicy(), options.policy(), atStartup);
-    Path policyPath = Paths.get(options.policy());
-    PolicyFile source = new PolicyFile(policyPath);
+    PolicySource source;
+    PolicyServer server = null;
+    try {
+      if (PolicyServer.isRemote(options.policy())) {
+        server = new PolicyServer(options.policy());
+        server.unpinnedUntilHooked();
+        source = server;
+      } else {
+        source = new PolicyFile(Paths.get(options.policy()));
+      }
+    } catch (RuntimeException e) {
+      throw new ConfigurationException("invalid agent options: policy=" + options.policy() + ": " + e.getMessage(), e);
+    }
+    PolicyCache cache = options.policyCache() == null ? null : new PolicyCache(Paths.get(options.policyCache()));
+    PolicySignatures signatures = signatures(options);
     CounterStore store = new CounterStore(MAX_VIOLATION_HOSTS);
     String fingerprint = null;
-    PolicyException refused = null;
+    long serial = -1;
+    String refused = null;
+    String loadWarning = null;
     try {
-      byte[] bytes;
-      try {
-        bytes = PolicyLoader.read(policyPath);
-      } catch (PolicyException e) {
-        store.recordPolicyLoad(false, PolicyStatus.UNREADABLE);
-        throw e;
-      }
-      try {
-        policy = PolicyLoader.fromBytes(policyPath.toString(), bytes);
-      } catch (PolicyException e) {
-        store.recordPolicyLoad(false, PolicyStatus.INVALID);
-        throw e;
-      }
-      fingerprint = PolicyReloader.fingerprint(bytes);
-    } catch (PolicyException e) {
+      StartupLoad loaded = StartupLoad.load(source, signatures, cache, store);
+      policy = loaded.policy;
+      fingerprint = loaded.fingerprint;
+      serial = loaded.serial;
+      loadWarning = loaded.warning;
+    } catch (StartupLoad.Refused e) {
+      // The message says which kind of refusal: the policy itself, its signature, or a rollback.
       if (options.onPolicyError() == AgentOptions.OnPolicyError.FAIL) {
-        throw new ConfigurationException("invalid pin policy: " + e.getMessage(), e);
+        throw new ConfigurationException(e.getMessage(), e);
       }
-      refused = e;
+      refused = e.getMessage();
       policy = Policy.builder(Mode.REPORT).build();
       store.policyStatus().failing(true);
     } catch (NoClassDefFoundError e) {
@@ -155,13 +166,19 @@ final class AgentStartup {
     if (reports != null) {
       reports.start();
     }
+    if (server != null) {
+      server.pinnedFromNowOn();
+    }
 
     String file = Printable.of(options.policy());
+    if (loadWarning != null) {
+      log.log(AgentLog.Level.WARNING, "policy.cached", "[pin-agent] WARNING: " + Printable.of(loadWarning),
+          "warning", Printable.of(loadWarning));
+    }
     if (refused != null) {
-      log.log(AgentLog.Level.ERROR, "policy.unpinned", "[pin-agent] ERROR: invalid pin policy: "
-          + Printable.of(refused.getMessage()) + "; starting UNPINNED as on.policy.error=unpinned asks: no host is "
-          + "pinned until a valid policy is at " + Printable.of(source.name()),
-          "policy", source.name(), "error", Printable.of(refused.getMessage()));
+      log.log(AgentLog.Level.ERROR, "policy.unpinned", "[pin-agent] ERROR: " + Printable.of(refused)
+          + "; starting UNPINNED as on.policy.error=unpinned asks: no host is pinned until a valid policy is at "
+          + Printable.of(source.name()), "policy", source.name(), "error", Printable.of(refused));
     } else {
       // Absolute, so that the line says which file is in force whatever the working directory.
       String sha256 = PolicyReloader.shortFingerprint(fingerprint);
@@ -199,7 +216,8 @@ final class AgentStartup {
     if (options.policyReload()) {
       PolicySwitch policySwitch = new PolicySwitch(enforcement, source.name(), log, System::currentTimeMillis);
       PolicyReloader reloader = new PolicyReloader(source, policySwitch, store, log,
-          PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint);
+          PolicyWatcher.settleMillis(options.policyReloadInterval()), fingerprint, signatures, serial)
+          .cachingIn(cache);
       PolicyWatcher.start(options.policyReloadInterval(), () -> {
         policySwitch.beforeEachLook();
         reloader.poll();
@@ -260,6 +278,24 @@ final class AgentStartup {
       log.violated(violation);
       reports.violated(violation);
     };
+  }
+
+  /**
+   * The keys a policy must be signed with ({@code policy.public-key}), or {@code null} when signing is off. A key
+   * file that cannot be used stops the JVM whatever {@code on.policy.error} says: it is the agent's configuration,
+   * and without it no policy could ever be trusted.
+   */
+  private static PolicySignatures signatures(AgentOptions options) throws ConfigurationException {
+    if (options.policyPublicKey() == null) {
+      return null;
+    }
+    try {
+      return new PolicySignatures(PublicKeys.read(Paths.get(options.policyPublicKey())));
+    } catch (KeyFileException e) {
+      throw new ConfigurationException("invalid " + AgentOptions.POLICY_PUBLIC_KEY + ": " + e.getMessage(), e);
+    } catch (NoClassDefFoundError e) {
+      throw new NotTheAgentJarException(e);
+    }
   }
 
   /** Runs {@code probe}, which loads the agent's libraries; a class it cannot find means the wrong jar. */

@@ -15,6 +15,9 @@ public final class PinAgentCli {
       + "  pins <host[:port] | file>   print the sha256/ pins of a server's or a file's certificate chain\n"
       + "  check <policy.yaml>         validate a policy as the agent would; --online checks live chains\n"
       + "  propose <inventory.json>... a policy from what agents observed (inventory.file=...), in report mode\n"
+      + "  keygen <dir>                make a key pair for signing policies\n"
+      + "  sign <policy.yaml> --key K  write <policy.yaml>.sig (refuses an invalid policy)\n"
+      + "  verify <policy.yaml> --public-key F   check a signed policy as the agent would\n"
       + "\n"
       + "Attach the agent to a JVM:\n"
       + "  java -javaagent:pin-agent.jar=policy=/etc/pins.yaml[,metrics.port=9464][,metrics.host=127.0.0.1] ...\n"
@@ -43,8 +46,15 @@ public final class PinAgentCli {
           return CheckCommand.run(args, out, err);
         case "propose":
           return ProposeCommand.run(args, out, err);
+        case "keygen":
+          return SigningCommands.keygen(args, out, err);
+        case "sign":
+          return SigningCommands.sign(args, out, err);
+        case "verify":
+          return SigningCommands.verify(args, out, err);
         default:
-          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins, check and propose");
+          throw new UsageException("unknown command '" + args[0] + "'; the commands are pins, check, propose, "
+              + "keygen, sign and verify");
       }
     } catch (UsageException e) {
       err.println("pin-agent: " + Printable.of(e.getMessage()) + " (see --help)");

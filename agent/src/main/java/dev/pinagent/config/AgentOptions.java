@@ -13,8 +13,8 @@ import java.util.Properties;
 /**
  * The agent's options. Each comes from, in order of precedence: the agent argument
  * ({@code -javaagent:pin-agent.jar=policy=/etc/pins.yaml,metrics.port=9464}), a system property
- * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots and
- * dashes as underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
+ * {@code pinagent.<key>}, or an environment variable {@code PINAGENT_<KEY>} (upper case, dots and dashes as
+ * underscores) — the same layering as the OpenTelemetry agent, so a fleet can set defaults in the
  * environment and a single service override them. An unknown key is an error wherever it appears: a
  * misspelt {@code polcy=} must not start the service unpinned.
  */
@@ -38,9 +38,13 @@ public final class AgentOptions {
   public static final String METRICS_JMX = "metrics.jmx";
   public static final String METRICS_GLOBAL = "metrics.global";
 
-  private static final List<String> KEYS = List.of(POLICY, POLICY_RELOAD, POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR,
-      METRICS_PORT, METRICS_HOST, METRICS_JMX, METRICS_GLOBAL, INVENTORY_FILE, INVENTORY_MAX_HOSTS,
-      INVENTORY_INTERVAL, REPORT_URI, REPORT_QUEUE, REPORT_DEDUPE, SERVICE_NAME, LOG_FORMAT);
+  public static final String POLICY_PUBLIC_KEY = "policy.public-key";
+  public static final String POLICY_CACHE = "policy.cache";
+
+  private static final List<String> KEYS = List.of(POLICY, POLICY_PUBLIC_KEY, POLICY_CACHE, POLICY_RELOAD,
+      POLICY_RELOAD_INTERVAL, ON_POLICY_ERROR, METRICS_PORT, METRICS_HOST, METRICS_JMX, METRICS_GLOBAL,
+      INVENTORY_FILE, INVENTORY_MAX_HOSTS, INVENTORY_INTERVAL, REPORT_URI, REPORT_QUEUE, REPORT_DEDUPE, SERVICE_NAME,
+      LOG_FORMAT);
   private static final String PROPERTY_PREFIX = "pinagent.";
   private static final String ENV_PREFIX = "PINAGENT_";
 
@@ -83,6 +87,8 @@ public final class AgentOptions {
   private final AgentLog.Format logFormat;
   private final boolean metricsJmx;
   private final boolean metricsGlobal;
+  private final String policyPublicKey;
+  private final String policyCache;
 
   private AgentOptions(Map<String, String> values) {
     this.values = values;
@@ -95,6 +101,9 @@ public final class AgentOptions {
     this.onPolicyError = choice(ON_POLICY_ERROR, OnPolicyError.class, OnPolicyError.FAIL);
     this.metricsJmx = bool(METRICS_JMX, false);
     this.metricsGlobal = bool(METRICS_GLOBAL, false);
+    this.policyPublicKey = optional(POLICY_PUBLIC_KEY);
+    this.policyCache = optional(POLICY_CACHE);
+    checkPolicyLocation();
     if (onPolicyError == OnPolicyError.UNPINNED && !policyReload) {
       throw new IllegalArgumentException("on.policy.error=unpinned needs policy.reload=true: a service started "
           + "unpinned would otherwise stay unpinned until restarted");
@@ -155,6 +164,61 @@ public final class AgentOptions {
     String value = values.get(key);
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("the option '" + key + "' is required: " + what);
+    }
+    return value.trim();
+  }
+
+  /**
+   * A policy server needs a signature ({@code policy.public-key}): transport security alone is not enough for a
+   * file that decides what the whole fleet trusts. Plain {@code http://} only on the loopback interface (tests,
+   * a local sidecar); any other scheme is an error, and so is a cache without a server.
+   */
+  private void checkPolicyLocation() {
+    String lower = policy.toLowerCase(Locale.ROOT);
+    boolean https = lower.startsWith("https://");
+    boolean http = lower.startsWith("http://");
+    if (!https && !http) {
+      if (lower.matches("[a-z][a-z0-9+.-]*://.*")) {
+        throw new IllegalArgumentException("the option 'policy' is '" + policy + "': a policy server is reached by "
+            + "https:// (or http:// on the loopback interface); for a file give its path");
+      }
+      if (policyCache != null) {
+        throw new IllegalArgumentException("the option 'policy.cache' keeps what a policy server served; policy="
+            + policy + " is a file, which needs no cache");
+      }
+      return;
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(policy);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("the option 'policy' is not a valid URL: " + e.getMessage());
+    }
+    String host = uri.getHost();
+    if (host == null) {
+      throw new IllegalArgumentException("the option 'policy' is a URL without a host: '" + policy + "'");
+    }
+    if (http && !host.equals("127.0.0.1") && !host.equals("[::1]") && !host.equals("::1")
+        && !host.equalsIgnoreCase("localhost")) {
+      throw new IllegalArgumentException("the option 'policy' is '" + policy + "': plain http:// is allowed on the "
+          + "loopback interface only (127.0.0.1, [::1], localhost); use https://");
+    }
+    if (policyPublicKey == null) {
+      throw new IllegalArgumentException("policy=" + policy + " is served by a policy server, which needs "
+          + "policy.public-key: transport security alone is not enough for a file that decides what the whole "
+          + "fleet trusts; sign the policy (java -jar pin-agent.jar keygen, sign) and give every agent the public "
+          + "key");
+    }
+  }
+
+  /** The value of {@code key}, or {@code null} when it is not set; set but blank is an error. */
+  private String optional(String key) {
+    String value = values.get(key);
+    if (value == null) {
+      return null;
+    }
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("the option '" + key + "' must not be empty");
     }
     return value.trim();
   }
@@ -358,6 +422,7 @@ public final class AgentOptions {
   private static String keyOfEnvironmentVariable(String variable) {
     String raw = variable.substring(ENV_PREFIX.length());
     for (String key : KEYS) {
+      // Dashes too: a shell cannot export a variable with one (PINAGENT_POLICY_PUBLIC_KEY for policy.public-key).
       if (key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_').equals(raw)) {
         return key;
       }
@@ -403,6 +468,18 @@ public final class AgentOptions {
   /** How often the policy file is looked at when {@link #policyReload()} is on. */
   public Duration policyReloadInterval() {
     return policyReloadInterval;
+  }
+
+  /**
+   * The file of the public keys a policy must be signed with, or {@code null} when policies need no signature.
+   */
+  public String policyPublicKey() {
+    return policyPublicKey;
+  }
+
+  /** The directory a served policy is kept in, for a restart while the server is down; {@code null} for none. */
+  public String policyCache() {
+    return policyCache;
   }
 
   public OnPolicyError onPolicyError() {

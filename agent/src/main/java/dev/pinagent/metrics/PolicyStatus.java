@@ -19,6 +19,12 @@ public final class PolicyStatus {
   public static final String INVALID = "invalid";
   /** The policy could not be read: missing, unreadable, not a regular file, too large. */
   public static final String UNREADABLE = "unreadable";
+  /** Signing is on and the policy is unsigned, its signature malformed, by a key not listed, or not over it. */
+  public static final String SIGNATURE = "signature";
+  /** Signing is on and the policy's serial is lower than (or equal to, with other bytes) the one in force. */
+  public static final String ROLLBACK = "rollback";
+  /** The policy server could not be reached, or did not serve the policy (an error status, too slow, too large). */
+  public static final String UNREACHABLE = "unreachable";
 
   /** One snapshot, so that a scrape never sees the fingerprint of one policy with the sets of another. */
   static final class InForce {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * A validated, immutable pin policy and its host index. Lookups are hash probes, one per label of the host,
@@ -15,6 +16,7 @@ public final class Policy {
   public static final int VERSION = 1;
 
   private final Mode defaultMode;
+  private final OptionalLong serial;
   private final List<PinSet> pinSets;
   private final Map<String, PinSet> exact;
   private final Map<String, PinSet> oneLabel;
@@ -22,6 +24,7 @@ public final class Policy {
 
   private Policy(Builder builder) {
     this.defaultMode = builder.defaultMode;
+    this.serial = builder.serial;
     this.pinSets = List.copyOf(builder.pinSets);
     this.exact = Map.copyOf(builder.exact);
     this.oneLabel = Map.copyOf(builder.oneLabel);
@@ -35,6 +38,14 @@ public final class Policy {
   /** The top-level mode: the default of every set, and the mode tag of checks no set covers. */
   public Mode defaultMode() {
     return defaultMode;
+  }
+
+  /**
+   * The policy's {@code serial}, raised with each version: a signed policy must have one, so that an older
+   * signed version replayed cannot replace a newer one. Empty when the policy has none.
+   */
+  public OptionalLong serial() {
+    return serial;
   }
 
   public List<PinSet> pinSets() {
@@ -86,6 +97,7 @@ public final class Policy {
     private final Map<String, PinSet> exact = new HashMap<>();
     private final Map<String, PinSet> oneLabel = new HashMap<>();
     private final Map<String, PinSet> anyDepth = new HashMap<>();
+    private OptionalLong serial = OptionalLong.empty();
 
     private Builder(Mode defaultMode) {
       if (defaultMode == null) {
@@ -128,6 +140,15 @@ public final class Policy {
         default:
           throw new AssertionError(kind);
       }
+    }
+
+    /** Sets the serial, a whole number from 0. */
+    public Builder serial(long serial) {
+      if (serial < 0) {
+        throw new IllegalArgumentException("serial must not be negative: " + serial);
+      }
+      this.serial = OptionalLong.of(serial);
+      return this;
     }
 
     public Policy build() {

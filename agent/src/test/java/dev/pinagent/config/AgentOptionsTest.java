@@ -3,6 +3,7 @@ package dev.pinagent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -37,6 +38,27 @@ class AgentOptionsTest {
   }
 
   @Test
+  void readsThePublicKeyFromAVariableWithItsDashAsAnUnderscoreAndHasNoneByDefault() {
+    assertThat(AgentOptions.resolve("policy=/p.yaml", properties(), Map.of("PINAGENT_POLICY_PUBLIC_KEY", "/k.pub"))
+        .policyPublicKey()).isEqualTo("/k.pub");
+    assertThat(AgentOptions.resolve("policy=/p.yaml", properties(), Map.of()).policyPublicKey()).isNull();
+    assertThat(AgentOptions.resolve("policy=/p.yaml,policy.public-key=/a.pub", properties(), Map.of())
+        .policyPublicKey()).isEqualTo("/a.pub");
+  }
+
+  @Test
+  void acceptsAPolicyServerOverHttpsAndOverHttpOnLoopbackWithAPublicKeyAndACache() {
+    AgentOptions https = AgentOptions.resolve("policy=https://pins.example/p.yaml,policy.public-key=/k.pub,"
+        + "policy.cache=/var/cache/pins", properties(), Map.of());
+    assertThat(https.policy()).isEqualTo("https://pins.example/p.yaml");
+    assertThat(https.policyCache()).isEqualTo("/var/cache/pins");
+    for (String loopback : List.of("127.0.0.1:8080", "[::1]:8080", "localhost")) {
+      assertThat(AgentOptions.resolve("policy=http://" + loopback + "/p.yaml,policy.public-key=/k.pub", properties(),
+          Map.of()).policy()).startsWith("http://");
+    }
+  }
+
+  @Test
   void prefersAgentArgumentsToSystemPropertiesToTheEnvironment() {
     Map<String, String> environment = Map.of("PINAGENT_POLICY", "/env.yaml", "PINAGENT_METRICS_PORT", "1",
         "PINAGENT_METRICS_HOST", "env-host");
@@ -67,10 +89,20 @@ class AgentOptionsTest {
         Arguments.of("no policy anywhere", "", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("blank policy", "policy= ", properties(), Map.of(), "the option 'policy' is required"),
         Arguments.of("misspelt argument", "polcy=/p.yaml", properties(), Map.of(),
-            "unknown option 'polcy' (agent argument); known options: policy, policy.reload, "
-                + "policy.reload.interval, on.policy.error, metrics.port, metrics.host, metrics.jmx, metrics.global, "
-                + "inventory.file, inventory.max-hosts, inventory.interval, report.uri, report.queue, report.dedupe, "
-                + "service.name, log.format"),
+            "unknown option 'polcy' (agent argument); known options: policy, policy.public-key, policy.cache, "
+                + "policy.reload, policy.reload.interval, on.policy.error, metrics.port, metrics.host, metrics.jmx, "
+                + "metrics.global, inventory.file, inventory.max-hosts, inventory.interval, report.uri, report.queue, "
+                + "report.dedupe, service.name, log.format"),
+        Arguments.of("a policy server without a public key", "policy=https://pins.example/p.yaml", properties(),
+            Map.of(), "policy=https://pins.example/p.yaml is served by a policy server, which needs policy.public-key"),
+        Arguments.of("plain http to another host", "policy=http://pins.example/p.yaml,policy.public-key=/k.pub",
+            properties(), Map.of(), "the option 'policy' is 'http://pins.example/p.yaml': plain http:// is allowed on "
+                + "the loopback interface only"),
+        Arguments.of("another scheme", "policy=file:///etc/p.yaml", properties(), Map.of(),
+            "the option 'policy' is 'file:///etc/p.yaml': a policy server is reached by https:// (or http:// on the "
+                + "loopback interface); for a file give its path"),
+        Arguments.of("a cache for a file", "policy=/p.yaml,policy.cache=/var/cache/pins", properties(), Map.of(),
+            "the option 'policy.cache' keeps what a policy server served"),
         Arguments.of("misspelt property", "policy=/p.yaml", properties("pinagent.metrics.prot", "1"), Map.of(),
             "unknown option 'metrics.prot' (system property pinagent.metrics.prot)"),
         Arguments.of("misspelt variable", "policy=/p.yaml", properties(), Map.of("PINAGENT_POLCY", "/p"),

@@ -2,12 +2,14 @@ package dev.pinagent.benchmarks;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.pinagent.signing.SigningKey;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
 import dev.pinagent.testing.TestTlsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,30 +41,39 @@ public final class ForkedComparison {
     List<String> jvm = List.of("-Djavax.net.ssl.trustStore=" + trustStore,
         "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12");
     String agent = "policy=" + policy;
+    // The same policy signed, with a serial, for the start-up variant with policy.public-key.
+    String signedText = fixtures.policy(1, false, "localhost").replace("version: 1\n", "version: 1\nserial: 1\n");
+    Path signedPolicy = Fixtures.write(directory.resolve("signed.yaml"), signedText);
+    SigningKey key = SigningKey.generate();
+    Fixtures.write(directory.resolve("signed.yaml.sig"),
+        key.sign(signedText.getBytes(StandardCharsets.UTF_8)).format());
+    Path publicKey = Fixtures.write(directory.resolve("signing.pub"), key.publicPem());
+    String signedAgent = "policy=" + signedPolicy + ",policy.public-key=" + publicKey;
 
     System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
         + System.getProperty("java.version") + ", agent jar " + Files.size(ForkedRuns.agentJar()) / 1024 + " KiB");
 
     if (!part.equals("handshakes")) {
-      startup(fixtures, jvm, agent, rounds);
+      startup(fixtures, jvm, agent, signedAgent, rounds);
     }
     if (!part.equals("startup")) {
       handshakes(fixtures, jvm, agent, rounds);
     }
   }
 
-  private static void startup(Fixtures fixtures, List<String> jvm, String agent, int rounds) throws Exception {
+  private static void startup(Fixtures fixtures, List<String> jvm, String agent, String signedAgent, int rounds)
+      throws Exception {
     HttpsServer https = httpsServer(fixtures);
     try {
       String url = "https://localhost:" + https.getAddress().getPort() + "/";
       // The variants run in turn within each round, so that drift in the machine's speed hits all alike.
       List<String> emptyAgent = new ArrayList<>(jvm);
       emptyAgent.add("-javaagent:" + emptyAgentJar());
-      String[] agents = {null, null, agent, agent + ",metrics.port=0", agent + ",policy.reload=false"};
-      List<List<String>> options = List.of(jvm, emptyAgent, jvm, jvm, jvm);
+      String[] agents = {null, null, agent, agent + ",metrics.port=0", agent + ",policy.reload=false", signedAgent};
+      List<List<String>> options = List.of(jvm, emptyAgent, jvm, jvm, jvm, jvm);
       String[] names = {"no agent", "an empty agent (the JVM's own cost of -javaagent)",
         "PinAgent (policy reload on, the default)", "PinAgent with the metrics endpoint",
-        "PinAgent with policy.reload=false"};
+        "PinAgent with policy.reload=false", "PinAgent with a signed policy (policy.public-key)"};
       List<List<double[]>> timings = new ArrayList<>();
       for (int v = 0; v < agents.length; v++) {
         ForkedRuns.run(agents[v], options.get(v), OneRequest.class, url);
@@ -88,6 +99,10 @@ public final class ForkedComparison {
         if (v > 1) {
           System.out.println(String.format(Locale.ROOT, "    beyond the empty agent: +%.0f ms to the response",
               medianDifference(timings.get(v), timings.get(1), 0)));
+        }
+        if (v > 2) {
+          System.out.println(String.format(Locale.ROOT, "    beyond PinAgent's default: %+.0f ms to the response",
+              medianDifference(timings.get(v), timings.get(2), 0)));
         }
       }
     } finally {

@@ -71,7 +71,7 @@ public final class PolicyLoader {
 
   private static final int MAX_NESTING = 16;
 
-  private static final Set<String> TOP_KEYS = Set.of("version", "mode", "pin-sets");
+  private static final Set<String> TOP_KEYS = Set.of("version", "serial", "mode", "pin-sets");
   private static final Set<String> PIN_SET_KEYS = Set.of("name", "hosts", "pins", "mode", "expires");
   private static final Set<Tag> STANDARD_TAGS =
       Set.of(Tag.MAP, Tag.SEQ, Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP);
@@ -262,6 +262,9 @@ public final class PolicyLoader {
       NodeTuple sets = required(top, "pin-sets", root, "");
       List<Node> setNodes = sequence(sets.getValueNode(), "/pin-sets", "a list of pin-sets", true);
       Policy.Builder builder = Policy.builder(defaultMode);
+      if (top.containsKey("serial")) {
+        builder.serial(serial(top.get("serial").getValueNode(), "/serial"));
+      }
       for (int i = 0; i < setNodes.size(); i++) {
         String path = "/pin-sets/" + i;
         Node setNode = setNodes.get(i);
@@ -274,6 +277,20 @@ public final class PolicyLoader {
         }
       }
       return builder.build();
+    }
+
+    /**
+     * A serial: decimal digits only (YAML would also read {@code 0x1f}, {@code 1_000} or {@code 0o17} as integers,
+     * and a serial compared across versions must mean one number to every reader), at most 18 of them so it
+     * fits a {@code long}.
+     */
+    private long serial(Node node, String path) throws PolicyException {
+      String text = scalar(node, path, Tag.INT, "a whole number such as 202612011030");
+      if (!text.matches("[0-9]{1,18}")) {
+        throw error(node, path, "expected a whole number of 1 to 18 decimal digits such as 202612011030, got '"
+            + text + "'");
+      }
+      return Long.parseLong(text);
     }
 
     private PinSet pinSet(PinSetNodes nodes, String path, Mode defaultMode) throws PolicyException {

@@ -39,4 +39,13 @@ class PolicyExamplesTest {
       assertThat(run.status).as(run.toString()).isZero();
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void theSignedExampleVerifiesWithItsPublicKeyAsTheAgentWouldCheckIt() {
+    Path example = Paths.get("..", "policy-examples", "signed.yaml");
+    CliRunner.Result run = CliRunner.run("verify", example.toString(), "--public-key",
+        Paths.get("..", "policy-examples", "signed.pub").toString());
+    assertThat(run.status).as(run.toString()).isZero();
+    assertThat(run.out).contains("is signed by key 8d2032043bbc5bd4 (serial 202612011030, 1 pin-set(s))");
+  }
 }

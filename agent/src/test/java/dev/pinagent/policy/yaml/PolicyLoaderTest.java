@@ -66,6 +66,13 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void readsASerialAndHasNoneWhenItIsAbsent() throws Exception {
+    assertThat(PolicyLoader.parse("p.yaml", "version: 1\nserial: 202612011030\npin-sets: []\n").serial())
+        .hasValue(202612011030L);
+    assertThat(PolicyLoader.parse("p.yaml", "version: 1\npin-sets: []\n").serial()).isEmpty();
+  }
+
+  @Test
   void defaultsToEnforceMode() throws Exception {
     assertThat(PolicyLoader.parse("p.yaml", policyWith(HOSTS + PINS)).pinSets().get(0).mode())
         .isEqualTo(Mode.ENFORCE);
@@ -87,7 +94,7 @@ class PolicyLoaderTest {
   static Stream<Arguments> invalidPolicies() {
     return Stream.of(
         Arguments.of("empty file", "", "p.yaml: is empty"),
-        Arguments.of("not a mapping", "- a\n", "p.yaml:1: /: expected a mapping of mode, pin-sets, version, got a list"),
+        Arguments.of("not a mapping", "- a\n", "p.yaml:1: /: expected a mapping of mode, pin-sets, serial, version, got a list"),
         Arguments.of("missing version", "pin-sets: []\n", "p.yaml:1: /: missing required key 'version'"),
         Arguments.of("unsupported version", "version: 2\npin-sets: []\n",
             "p.yaml:1: /version: unsupported version '2'; this agent reads version 1"),
@@ -96,6 +103,14 @@ class PolicyLoaderTest {
         Arguments.of("missing pin-sets", "version: 1\n", "p.yaml:1: /: missing required key 'pin-sets'"),
         Arguments.of("unknown top-level key", "version: 1\npinsets: []\n",
             "p.yaml:2: /pinsets: unknown key 'pinsets' (did you mean 'pin-sets'?)"),
+        Arguments.of("serial as text", "version: 1\nserial: \"12\"\npin-sets: []\n",
+            "p.yaml:2: /serial: expected a whole number such as 202612011030, got text '12'"),
+        Arguments.of("negative serial", "version: 1\nserial: -1\npin-sets: []\n",
+            "p.yaml:2: /serial: expected a whole number of 1 to 18 decimal digits such as 202612011030, got '-1'"),
+        Arguments.of("hex serial, which YAML reads as a number", "version: 1\nserial: 0x1f\npin-sets: []\n",
+            "p.yaml:2: /serial: expected a whole number of 1 to 18 decimal digits"),
+        Arguments.of("serial too long for a long", "version: 1\nserial: 1234567890123456789\npin-sets: []\n",
+            "p.yaml:2: /serial: expected a whole number of 1 to 18 decimal digits"),
         Arguments.of("bad top-level mode", "version: 1\nmode: block\npin-sets: []\n",
             "p.yaml:2: /mode: expected 'enforce' or 'report', got 'block'"),
         Arguments.of("pin-sets not a list", "version: 1\npin-sets: {}\n",

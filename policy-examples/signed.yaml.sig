@@ -1,0 +1,2 @@
+key-id: 8d2032043bbc5bd4
+signature: AYEexnwCgpZAMzjvD3Pvi3smeEq/LNqCGDvgaLNIuH7XKsW3ynMO0E3K715Lj9pWOkDDlwbHgMs7Yrzf3HFNBQ==
