@@ -93,8 +93,11 @@ class PinningTrustManagerTest {
     assertThatThrownBy(() -> engineHandshake(client, "api.example.com", other))
         .isInstanceOf(SSLException.class).hasStackTraceContaining("api.example.com");
     assertThat(pinChecks).isEmpty();
-    engineHandshake(client, "other.example.com", other);
+    SSLEngine checked = engineHandshake(client, "other.example.com", other);
     assertThat(pinChecks).containsExactly("other.example.com other.example.com 443");
+    assertThat(checked.getSession().getValue(SessionResumption.CHECKED_UNDER))
+        .as("the session is marked as checked, so that it may be resumed").hasToString(
+            "checked by PinAgent for other.example.com");
   }
 
   @Test
@@ -231,7 +234,8 @@ class PinningTrustManagerTest {
     }
   }
 
-  private static void engineHandshake(SSLContext context, String host, TestPki.Issued server) throws Exception {
+  private static SSLEngine engineHandshake(SSLContext context, String host, TestPki.Issued server)
+      throws Exception {
     SSLEngine client = context.createSSLEngine(host, 443);
     client.setUseClientMode(true);
     SSLParameters parameters = client.getSSLParameters();
@@ -243,6 +247,7 @@ class PinningTrustManagerTest {
     SSLEngine serverEngine = serverContext.createSSLEngine();
     serverEngine.setUseClientMode(false);
     EngineHandshake.run(client, serverEngine);
+    return client;
   }
 
   private static class Accepting extends X509ExtendedTrustManager {

@@ -146,7 +146,8 @@ class SessionResumptionTest {
   @Test
   void passesEverySessionBeforeTheAgentIsInstalled() throws Exception {
     ExtendedSSLSession session = clientSession("api.example.com");
-    assertThat(SessionResumption.resumable(session, null)).isSameAs(session);
+    TrustManagerWrapping.install(null);
+    assertThat(TrustManagerWrapping.filterResumption(null, session)).isSameAs(session);
     assertThat(SessionResumption.resumableUnder(session, "api.example.com", null)).isEqualTo("api.example.com");
     assertThat(SessionResumption.resumableByBouncyCastle(new ProvTlsClient(null, null), "tls session", null))
         .isEqualTo("tls session");
@@ -158,6 +159,8 @@ class SessionResumptionTest {
 
     assertThat(TrustManagerWrapping.filterResumptionKey(forApi, "API.example.com")).isEqualTo("API.example.com");
     assertThat(TrustManagerWrapping.filterResumptionKey("no SNI", "origin.internal")).isEqualTo("origin.internal");
+    assertThat(TrustManagerWrapping.filterResumptionKey(clientSession(null), "origin.internal"))
+        .as("a connection that sends no SNI name").isEqualTo("origin.internal");
     assertThat(TrustManagerWrapping.filterResumptionKey(forApi, "origin.internal")).isNull();
     assertThat(events).containsExactly("across origin.internal api.example.com origin.internal");
     assertThat(TrustManagerWrapping.filterResumptionKey(forApi, null)).isNull();
@@ -210,7 +213,7 @@ class SessionResumptionTest {
     assertThat(events).containsExactly("failed resumption", "failed resumption");
   }
 
-  /** A real client session that asked for {@code sniName}, from an in-memory handshake. */
+  /** A real client session that asked for {@code sniName} ({@code null}: none), from an in-memory handshake. */
   private static ExtendedSSLSession clientSession(String sniName) throws Exception {
     List<ExtendedSSLSession> seen = new ArrayList<>();
     X509ExtendedTrustManager capturing = new AcceptAll() {
@@ -227,7 +230,7 @@ class SessionResumptionTest {
     SSLEngine client = clientContext.createSSLEngine("origin.internal", 443);
     client.setUseClientMode(true);
     SSLParameters parameters = client.getSSLParameters();
-    parameters.setServerNames(List.of(new SNIHostName(sniName)));
+    parameters.setServerNames(sniName == null ? List.of() : List.of(new SNIHostName(sniName)));
     client.setSSLParameters(parameters);
     SSLEngine server = serverContext.createSSLEngine();
     server.setUseClientMode(false);
@@ -260,10 +263,13 @@ class SessionResumptionTest {
     }
   }
 
-  /** Shaped like BouncyCastle JSSE's {@code ProvTlsClient}: the session it chose, and its parameters. */
+  /**
+   * Shaped like BouncyCastle JSSE's {@code ProvTlsClient}: the session it chose, and its parameters. Its members
+   * are private, as BouncyCastle's are out of the agent's reach: the agent must make them accessible.
+   */
   static final class ProvTlsClient {
-    Object sslSession;
-    final Object sslParameters;
+    private Object sslSession;
+    private final Object sslParameters;
 
     ProvTlsClient(Object sslSession, Object sslParameters) {
       this.sslSession = sslSession;
@@ -273,18 +279,18 @@ class SessionResumptionTest {
 
   /** Shaped like {@code ProvSSLSession}: values, as SSLSession has them, and the peer host. */
   static final class ProvSslSession {
-    final Map<String, Object> values = new HashMap<>();
+    private final Map<String, Object> values = new HashMap<>();
     private final String peerHost;
 
     ProvSslSession(String peerHost) {
       this.peerHost = peerHost;
     }
 
-    public Object getValue(String name) {
+    private Object getValue(String name) {
       return values.get(name);
     }
 
-    public String getPeerHost() {
+    private String getPeerHost() {
       return peerHost;
     }
   }
@@ -297,7 +303,7 @@ class SessionResumptionTest {
       this.serverNames = List.of(serverNames);
     }
 
-    public List<Object> getServerNames() {
+    private List<Object> getServerNames() {
       return serverNames;
     }
   }

@@ -179,6 +179,48 @@ class TrustManagerWrappingHooksTest {
     assertThat(((Object[]) wrapped)[0]).isInstanceOf(PinningTrustManager.class);
   }
 
+  @Test
+  void anEnforcementThatSaysNothingMoreRefusesEveryReuseAndResumptionAcrossNames() {
+    PinEnforcement minimal = new PinEnforcement() {
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
+
+      @Override
+      public void wrapped(String source) {}
+
+      @Override
+      public void failed(String stage, Throwable error) {}
+    };
+    assertThat(minimal.mayReuseConnection(new X509Certificate[0], "api.example.com")).isFalse();
+    assertThat(minimal.mayResumeAcrossNames(null, null, null)).isFalse();
+    assertThat(minimal.policyStamp()).isSameAs(minimal);
+  }
+
+  @Test
+  void leavesTheTrustManagerUnwrappedWhenRecordingTheWrapFails() {
+    PinEnforcement failingToRecord = new PinEnforcement() {
+      @Override
+      public void check(X509Certificate[] chain, String serverName, String peerHost, int port,
+          X509TrustManager trustManager) {}
+
+      @Override
+      public void wrapped(String source) {
+        throw new IllegalStateException("metrics broken");
+      }
+
+      @Override
+      public void failed(String stage, Throwable error) {
+        events.add("failed " + stage);
+      }
+    };
+    TrustManagerWrapping.install(failingToRecord);
+    AcceptAll original = new AcceptAll();
+
+    assertThat(TrustManagerWrapping.wrap(original, "test")).isSameAs(original);
+    assertThat(events).containsExactly("failed wrap:test");
+  }
+
   private static final class AcceptAll extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
