@@ -2,6 +2,7 @@ package dev.pinagent.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinagent.testing.AcceptingTrustManager;
 import dev.pinagent.testing.EngineHandshake;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
@@ -21,7 +22,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -178,7 +178,7 @@ class HandshakeEndpointTest {
   }
 
   /** Accepts every server, recording what it could learn about the handshake in each check. */
-  private static final class Capturing extends X509ExtendedTrustManager {
+  private static final class Capturing extends AcceptingTrustManager {
     final List<HandshakeEndpoint> seen = new ArrayList<>();
 
     @Override
@@ -189,25 +189,6 @@ class HandshakeEndpointTest {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
       seen.add(HandshakeEndpoint.of(engine));
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-      seen.add(HandshakeEndpoint.unknown());
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 

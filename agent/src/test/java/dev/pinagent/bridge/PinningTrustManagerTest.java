@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pinagent.testing.AcceptingTrustManager;
 import dev.pinagent.testing.EngineHandshake;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
@@ -250,27 +251,7 @@ class PinningTrustManagerTest {
     return client;
   }
 
-  private static class Accepting extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {}
-
+  private static class Accepting extends AcceptingTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
       return CHAIN.clone();

@@ -2,10 +2,10 @@ package dev.pinagent.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pinagent.testing.AcceptingTrustManager;
 import dev.pinagent.testing.EngineHandshake;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
-import java.net.Socket;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -216,7 +216,7 @@ class SessionResumptionTest {
   /** A real client session that asked for {@code sniName} ({@code null}: none), from an in-memory handshake. */
   private static ExtendedSSLSession clientSession(String sniName) throws Exception {
     List<ExtendedSSLSession> seen = new ArrayList<>();
-    X509ExtendedTrustManager capturing = new AcceptAll() {
+    X509ExtendedTrustManager capturing = new AcceptingTrustManager() {
       @Override
       public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
         seen.add((ExtendedSSLSession) engine.getHandshakeSession());
@@ -236,31 +236,6 @@ class SessionResumptionTest {
     server.setUseClientMode(false);
     EngineHandshake.run(client, server);
     return seen.get(0);
-  }
-
-  private static class AcceptAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 
   /**

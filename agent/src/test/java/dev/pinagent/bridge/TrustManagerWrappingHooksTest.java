@@ -3,18 +3,16 @@ package dev.pinagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pinagent.testing.AcceptingTrustManager;
 import dev.pinagent.testing.TestPki;
-import java.net.Socket;
 import java.security.Provider;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,8 +66,8 @@ class TrustManagerWrappingHooksTest {
 
   @Test
   void wrapsTheManagerSunJsseChoseAndTheOneItHoldsUnderTheirOwnTags() {
-    AcceptAll chosen = new AcceptAll();
-    AcceptAll inUse = new AcceptAll();
+    AcceptingTrustManager chosen = new AcceptingTrustManager();
+    AcceptingTrustManager inUse = new AcceptingTrustManager();
 
     assertThat(TrustManagerWrapping.wrapChosen(null, chosen)).isInstanceOf(PinningTrustManager.class);
     assertThat(TrustManagerWrapping.wrapInUse(null, inUse)).isInstanceOf(PinningTrustManager.class);
@@ -79,7 +77,7 @@ class TrustManagerWrappingHooksTest {
 
   @Test
   void wrapsWhatATrustManagerFactoryReturns() {
-    TrustManager[] fromFactory = {new AcceptAll()};
+    TrustManager[] fromFactory = {new AcceptingTrustManager()};
 
     Object wrapped = TrustManagerWrapping.wrapFactoryResult(null, fromFactory);
 
@@ -90,7 +88,7 @@ class TrustManagerWrappingHooksTest {
 
   @Test
   void leavesTheManagersGivenToASunJsseContextToItsOwnHook() throws Exception {
-    TrustManager[] given = {new AcceptAll()};
+    TrustManager[] given = {new AcceptingTrustManager()};
 
     assertThat(TrustManagerWrapping.wrapInitArgument(SSLContext.getInstance("TLS"), given)).isSameAs(given);
     assertThat(events).isEmpty();
@@ -98,22 +96,23 @@ class TrustManagerWrappingHooksTest {
 
   @Test
   void wrapsTheManagersGivenToAnotherProvidersContext() {
-    TrustManager[] given = {new AcceptAll()};
+    TrustManager[] given = {new AcceptingTrustManager()};
     SSLContext other = new SSLContext(null, new Provider("OtherJSSE", "1.0", "a TLS provider other than the JDK's") {
     }, "TLS") {};
 
     Object wrapped = TrustManagerWrapping.wrapInitArgument(other, given);
 
     assertThat(((Object[]) wrapped)[0]).isInstanceOf(PinningTrustManager.class);
-    assertThat(given[0]).as("the caller's array is left as it was").isInstanceOf(AcceptAll.class);
+    assertThat(given[0]).as("the caller's array is left as it was").isInstanceOf(AcceptingTrustManager.class);
     assertThat(events).containsExactly("wrapped ssl_context_init");
-    assertThat(((Object[]) TrustManagerWrapping.wrapInitArgument(new Object(), new TrustManager[] {new AcceptAll()}))[0])
-        .as("a context of unknown type").isInstanceOf(PinningTrustManager.class);
+    Object[] givenToAnUnknownContext = (Object[]) TrustManagerWrapping.wrapInitArgument(new Object(),
+        new TrustManager[] {new AcceptingTrustManager()});
+    assertThat(givenToAnUnknownContext[0]).isInstanceOf(PinningTrustManager.class);
   }
 
   @Test
   void wrapsNothingGivenToAContextBeforeTheAgentIsInstalledOrThatIsNoArray() {
-    TrustManager[] given = {new AcceptAll()};
+    TrustManager[] given = {new AcceptingTrustManager()};
     assertThat(TrustManagerWrapping.wrapInitArgument(null, null)).isNull();
     TrustManagerWrapping.install(null);
     assertThat(TrustManagerWrapping.wrapInitArgument(null, given)).isSameAs(given);
@@ -175,7 +174,7 @@ class TrustManagerWrappingHooksTest {
   @Test
   void wrapsTheManagersOfAContextWhoseProviderCannotBeRead() {
     SSLContext odd = new SSLContext(null, null, "TLS") {};
-    Object wrapped = TrustManagerWrapping.wrapInitArgument(odd, new TrustManager[] {new AcceptAll()});
+    Object wrapped = TrustManagerWrapping.wrapInitArgument(odd, new TrustManager[] {new AcceptingTrustManager()});
     assertThat(((Object[]) wrapped)[0]).isInstanceOf(PinningTrustManager.class);
   }
 
@@ -215,34 +214,9 @@ class TrustManagerWrappingHooksTest {
       }
     };
     TrustManagerWrapping.install(failingToRecord);
-    AcceptAll original = new AcceptAll();
+    AcceptingTrustManager original = new AcceptingTrustManager();
 
     assertThat(TrustManagerWrapping.wrap(original, "test")).isSameAs(original);
     assertThat(events).containsExactly("failed wrap:test");
-  }
-
-  private static final class AcceptAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -88,7 +88,8 @@ class PolicyValuesEdgesTest {
     assertThat(policy.allMatches("a.b.example.com")).extracting(PinSet::name)
         .containsExactly("exact", "one", "deep", "top");
     assertThat(policy.allMatches("b.example.com")).extracting(PinSet::name).containsExactly("deep", "top");
-    assertThat(policy.allMatches("com")).extracting(PinSet::name).as("** covers the domain itself").containsExactly("top");
+    assertThat(policy.allMatches("com")).extracting(PinSet::name).as("** covers the domain itself")
+        .containsExactly("top");
     assertThat(policy.allMatches("example.org")).isEmpty();
   }
 

@@ -31,7 +31,8 @@ final class CountingCertificate extends X509Certificate {
   }
 
   @Override
-  public void verify(PublicKey key, String sigProvider) throws CertificateException, java.security.NoSuchAlgorithmException,
+  public void verify(PublicKey key, String sigProvider) throws CertificateException,
+      java.security.NoSuchAlgorithmException,
       java.security.InvalidKeyException, java.security.NoSuchProviderException, java.security.SignatureException {
     verifications.incrementAndGet();
     certificate.verify(key, sigProvider);

@@ -11,7 +11,6 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,8 +30,8 @@ class MatchCacheTest {
   private static final X509Certificate OTHER_CA = TestPki.ca("CN=Issuing CA").issuedBy(ROOT).build().certificate;
   private static final PinSet SET = set("api");
   private static final PinSet OTHER_SET = set("api-too");
-  private static final X509TrustManager MANAGER = trustManager();
-  private static final X509TrustManager OTHER_MANAGER = trustManager();
+  private static final X509TrustManager MANAGER = TestPki.trustManager(ROOT.certificate);
+  private static final X509TrustManager OTHER_MANAGER = TestPki.trustManager(ROOT.certificate);
   private static final Pin PIN = Pin.parse(CA.pin());
 
   /** What is asked after a match of LEAF, CA for SET, "api.example.com", "origin.internal", MANAGER. */
@@ -122,15 +121,5 @@ class MatchCacheTest {
   private static PinSet set(String name) {
     return PinSet.of(name, List.of(HostPattern.parse("api.example.com")), List.of(Pin.parse(CA.pin()),
         Pin.parse(TestPki.randomPin())), Mode.ENFORCE, null);
-  }
-
-  private static X509TrustManager trustManager() {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(ROOT.certificate));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

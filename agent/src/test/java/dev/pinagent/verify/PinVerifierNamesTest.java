@@ -11,7 +11,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +28,7 @@ class PinVerifierNamesTest {
       "origin.example.com").issuedBy(frontCa).build().certificate, frontCa.certificate);
   private final X509Certificate[] viaOrigin = TestPki.chain(TestPki.leaf("origin").dns("front.example.com",
       "origin.example.com").issuedBy(originCa).build().certificate, originCa.certificate);
-  private final X509TrustManager trusting = trustManager(root.certificate);
+  private final X509TrustManager trusting = TestPki.trustManager(root.certificate);
   private final List<String> log = new ArrayList<>();
 
   /** front.example.com must chain through the front CA, origin.example.com through the origin CA. */
@@ -75,7 +74,8 @@ class PinVerifierNamesTest {
     PinVerifier verifier = verifier("report", "report", "");
     PinVerifier frontExpired = PinVerifier.standalone(PolicyLoader.parse("p.yaml", "version: 1\npin-sets:\n"
         + "  - name: front\n    hosts: [front.example.com]\n    pins: [" + frontCa.pin() + "]\n    expires: " + today
-        + "\n  - name: origin\n    mode: report\n    hosts: [origin.example.com]\n    pins: [" + originCa.pin() + "]\n"),
+        + "\n  - name: origin\n    mode: report\n    hosts: [origin.example.com]\n"
+        + "    pins: [" + originCa.pin() + "]\n"),
         log::add);
 
     assertThat(frontExpired.check(viaFront, "front.example.com", "origin.example.com", 443, trusting))
@@ -145,15 +145,5 @@ class PinVerifierNamesTest {
     assertThatThrownBy(() -> verifier.check(new X509Certificate[0], "front.example.com", 443, trusting))
         .isInstanceOf(CertificateException.class).hasMessageNotContaining("What to do");
     assertThat(log).singleElement().asString().doesNotContain("advice=");
-  }
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
