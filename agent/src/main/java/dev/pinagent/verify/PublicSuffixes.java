@@ -59,7 +59,11 @@ public final class PublicSuffixes {
     if (topLevel.isEmpty()) {
       return null;
     }
-    List<Rule> rules = rulesOf(topLevel);
+    return icannSuffixOf(domain, rulesOf(topLevel));
+  }
+
+  /** {@link #icannSuffixOf(String)} under the rules of {@code domain}'s top-level domain, {@code null}: none. */
+  static String icannSuffixOf(String domain, List<Rule> rules) {
     if (rules == null) {
       return null;
     }

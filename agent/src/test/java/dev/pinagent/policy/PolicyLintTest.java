@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.pinagent.policy.yaml.PolicyLoader;
+import dev.pinagent.testing.TimeBounded;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -149,6 +150,7 @@ class PolicyLintTest {
    * every pattern of the second, 2.5 billion comparisons (it took 10 s for 25,000 at the command line).
    */
   @Test
+  @TimeBounded
   void lintsTwoSetsOfFiftyThousandHostsInTimeLinearInTheirNumber() {
     int hosts = 50_000;
     List<HostPattern> first = new java.util.ArrayList<>();

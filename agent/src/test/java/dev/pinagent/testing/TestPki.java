@@ -277,6 +277,17 @@ public final class TestPki {
     }
   }
 
+  /** The JDK's PKIX trust manager over {@code anchors}: what a client built on the JVM's defaults validates with. */
+  public static javax.net.ssl.X509ExtendedTrustManager trustManager(X509Certificate... anchors) {
+    try {
+      javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+      factory.init(trustStore(anchors));
+      return (javax.net.ssl.X509ExtendedTrustManager) factory.getTrustManagers()[0];
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static Path write(KeyStore store, Path file) {
     try (OutputStream out = Files.newOutputStream(file)) {
       store.store(out, PASSWORD);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pinagent.policy.PolicyException;
+import dev.pinagent.testing.TimeBounded;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +60,7 @@ class HostilePoliciesTest {
       + PIN + "]\n";
 
   @Test
+  @TimeBounded
   void loadsAFileOfLinesAsLongAsAllowedWithoutTheQuadraticBlowUp() throws Exception {
     StringBuilder yaml = new StringBuilder();
     String comment = "#" + "x".repeat(PolicyLoader.MAX_LINE_CHARS - 1) + "\n";
@@ -79,11 +81,18 @@ class HostilePoliciesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostileFiles")
-  void refusesQuicklyWithAClearMessage(String attack, String yaml, String message) {
-    long start = System.nanoTime();
+  void refusesWithAClearMessage(String attack, String yaml, String message) {
     assertThatThrownBy(() -> PolicyLoader.parse("p.yaml", yaml))
         .isInstanceOf(PolicyException.class)
         .hasMessageStartingWith(message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostileFiles")
+  @TimeBounded
+  void refusesQuickly(String attack, String yaml, String message) {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> PolicyLoader.parse("p.yaml", yaml)).isInstanceOf(PolicyException.class);
     assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(500);
   }
 }
