@@ -114,8 +114,9 @@ class InventoryIT {
     return server.url(host);
   }
 
+  /** Java 17 on, as every fleet feature's forked scenarios (see {@code LabTest.modernJvms()}). */
   static Stream<Path> jvms() {
-    return JavaRuntimes.all().stream();
+    return JavaRuntimes.modern().stream();
   }
 
   @SuppressWarnings("unchecked")

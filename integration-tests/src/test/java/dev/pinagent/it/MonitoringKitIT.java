@@ -122,7 +122,7 @@ class MonitoringKitIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void theDashboardAndTheAlertRulesUseOnlyWhatTheAgentExposes(Path javaHome) throws Exception {
     Path file = lab.directory.resolve("monitoring-" + javaHome.getFileName()).resolve("pins.yaml");
     write(file, policy(null));
@@ -207,7 +207,7 @@ class MonitoringKitIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void theApplicationsOwnMicrometerServesTheAgentsMetersBesideItsOwn(Path javaHome) {
     // Awaited as the application's own scrape sees them: the twins are made one by one, a few seconds after start.
     List<String> awaited = List.of(

@@ -170,7 +170,7 @@ class PolicyReloadIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void followsAFileRewrittenReplacedTouchedBrokenDeletedAndCreatedAgain(Path javaHome) {
     Path file = newDirectory().resolve("pins.yaml");
     write(file, good());
@@ -237,7 +237,7 @@ class PolicyReloadIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void followsAKubernetesConfigMapVolume(Path javaHome) throws IOException {
     Path volume = newDirectory();
     Path first = Files.createDirectory(volume.resolve("..2026_12_01_10_00_00.000000001"));
@@ -263,7 +263,7 @@ class PolicyReloadIT extends LabTest {
 
   static Stream<Arguments> resumingClients() {
     List<Arguments> cases = new ArrayList<>();
-    for (Path home : JavaRuntimes.all()) {
+    for (Path home : JavaRuntimes.modern()) {
       for (String client : new String[] {"jdk", "netty-openssl"}) {
         for (String protocol : new String[] {"TLSv1.2", "TLSv1.3"}) {
           cases.add(Arguments.of(client, protocol, home));
@@ -305,7 +305,7 @@ class PolicyReloadIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void startsUnpinnedOnABadPolicyWhenAskedAndEnforcesTheFirstValidVersion(Path javaHome) {
     Path file = newDirectory().resolve("pins.yaml");
     write(file, good().replace("version: 1", "version: one"));
@@ -332,7 +332,7 @@ class PolicyReloadIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void startsNoReloadThreadWhenReloadIsOff(Path javaHome) {
     ForkedJvm.Running child = lab.client(javaHome)
         .agent("policy=" + lab.localhostPinnedToGoodIssuer("enforce") + ",policy.reload=false")
@@ -352,7 +352,7 @@ class PolicyReloadIT extends LabTest {
    * and another extra set), and an invalid one every fifth time. No handshake may see a mix or a gap.
    */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void underLoadEveryHandshakeIsCheckedUnderOneWholePolicy(Path javaHome) {
     Path file = newDirectory().resolve("pins.yaml");
     String[] versions = {policy(lab.goodIntermediate.pin(), "first"), policy(lab.goodIntermediate.pin(), "second")};

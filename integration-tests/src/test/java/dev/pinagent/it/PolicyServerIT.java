@@ -183,7 +183,7 @@ class PolicyServerIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void followsAServedPolicyPollsConditionallyAndRefusesATamperedVersionKeepingTheLastGood(Path javaHome) {
     publish(policy(1, lab.goodIntermediate.pin(), lab.goodIntermediate.pin()));
     int metricsPort = Metrics.freePort();
@@ -224,7 +224,7 @@ class PolicyServerIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void restartsPinnedFromTheCacheWhileTheServerIsDownAndFollowsOnPolicyErrorWithoutOne(Path javaHome) {
     publish(policy(1, lab.goodIntermediate.pin(), lab.goodIntermediate.pin()));
     String cache = ",policy.cache=" + directory.resolve("cache");
@@ -253,7 +253,7 @@ class PolicyServerIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void refusesAPolicyServerWithoutAPublicKey(Path javaHome) {
     ForkedJvm.Result result = lab.client(javaHome)
         .agent("policy=" + httpsUrl())
@@ -265,7 +265,7 @@ class PolicyServerIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void aPolicyServerPinnedInItsOwnPolicyRenewsWithinItsPinsAndIsRefusedOutsideThem(Path javaHome) {
     publish(policy(1, lab.goodIntermediate.pin(), lab.goodIntermediate.pin()));
     int metricsPort = Metrics.freePort();

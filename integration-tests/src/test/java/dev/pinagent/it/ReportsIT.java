@@ -63,7 +63,7 @@ class ReportsIT extends LabTest {
   }
 
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void reportsABlockedAndAReportedViolationFieldByField(Path javaHome) throws Exception {
     try (ReportCollector collector = ReportCollector.start(ReportCollector.Answer.ACCEPT)) {
       Path policy = lab.policy("version: 1\npin-sets:\n"
@@ -134,7 +134,7 @@ class ReportsIT extends LabTest {
    * ViolationLogTest puts 10,000 violations through the verifier and the log.)
    */
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void twoThousandViolationsMakeAFewReportsAndOneLogLine(Path javaHome) {
     try (ReportCollector collector = ReportCollector.start(ReportCollector.Answer.ACCEPT)) {
       int metricsPort = Metrics.freePort();
@@ -181,7 +181,7 @@ class ReportsIT extends LabTest {
   }
 
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void aHangingCollectorDropsReportsBeyondTheQueueAndDelaysNoHandshake(Path javaHome) {
     ForkedJvm.Running withoutReports = probe(javaHome, lab.localhostPinnedToGoodIssuer("report"), "",
         Metrics.freePort());
@@ -213,7 +213,7 @@ class ReportsIT extends LabTest {
   }
 
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void aCollectorAnswering500OrDownCountsEachReportFailedAfterThreeAttempts(Path javaHome) throws Exception {
     try (ReportCollector collector = ReportCollector.start(ReportCollector.Answer.SERVER_ERROR)) {
       int metricsPort = Metrics.freePort();
@@ -249,7 +249,7 @@ class ReportsIT extends LabTest {
    * report's connection is a violation, which must not be reported in turn, or the reports never end.
    */
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void aViolationOnTheCollectorsOwnConnectionIsNotReportedAgain(Path javaHome) {
     try (ReportCollector collector = ReportCollector.startHttps(lab.goodLeaf.keyPair.getPrivate(),
         lab.goodLeaf.certificate, lab.goodIntermediate.certificate)) {
@@ -280,7 +280,7 @@ class ReportsIT extends LabTest {
    * refusals are violations (counted, logged) but produce no report, so the attempts stop there.
    */
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void aCollectorWhoseOwnConnectionIsBlockedCountsItsReportsFailedAndStops(Path javaHome) {
     try (ReportCollector collector = ReportCollector.startHttps(lab.goodLeaf.keyPair.getPrivate(),
         lab.goodLeaf.certificate, lab.goodIntermediate.certificate)) {
@@ -307,7 +307,7 @@ class ReportsIT extends LabTest {
   }
 
   @ParameterizedTest
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void everyLineIsOneJsonObjectWithLogFormatJson(Path javaHome) {
     Path policy = lab.policy("version: 1\nmode: report\npin-sets:\n"
         + "  - name: partner\n    hosts: [localhost]\n    pins: [" + lab.goodIntermediate.pin() + "]\n");

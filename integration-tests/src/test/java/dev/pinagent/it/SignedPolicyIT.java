@@ -100,7 +100,7 @@ class SignedPolicyIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void startsPinnedWithASignedPolicy(Path javaHome) {
     Path keys = keygen();
     Path policy = writePolicy(keys.getParent(), policy(1, lab.goodIntermediate.pin()));
@@ -114,7 +114,7 @@ class SignedPolicyIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void stopsTheJvmOnATamperedUnsignedOrForeignSignedPolicySayingWhich(Path javaHome) throws IOException {
     Path keys = keygen();
     Path publicKeys = keys.resolve("policy-signing.pub");
@@ -146,7 +146,7 @@ class SignedPolicyIT extends LabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("jvms")
+  @MethodSource("modernJvms")
   void onReloadRefusesARollbackAndATamperedVersionKeepsTheLastGoodAndAcceptsARotatedKey(Path javaHome)
       throws IOException {
     Path oldKeys = keygen();

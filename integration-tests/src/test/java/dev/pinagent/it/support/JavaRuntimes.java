@@ -42,6 +42,17 @@ public final class JavaRuntimes {
   }
 
   /** The feature version (11, 17, 25, ...) of the JVM at {@code home}, read from its {@code release} file. */
+  /** {@link #all()} from Java 17 on. */
+  public static List<Path> modern() {
+    List<Path> modern = new ArrayList<>();
+    for (Path home : all()) {
+      if (featureVersion(home) >= 17) {
+        modern.add(home);
+      }
+    }
+    return modern;
+  }
+
   public static int featureVersion(Path home) {
     try {
       String release = new String(Files.readAllBytes(home.resolve("release")), StandardCharsets.UTF_8);

@@ -26,4 +26,14 @@ public abstract class LabTest {
   public static Stream<Path> jvms() {
     return JavaRuntimes.all().stream();
   }
+
+  /**
+   * For {@code @MethodSource("modernJvms")}: the JVMs from Java 17 on. The fleet features (reload, signed and
+   * served policies, reports, the inventory, the monitoring kit) are asked for on Java 17 and 25, and their forked
+   * scenarios are the longest of the suite; running them on 11 as well would take CI past its time budget. The
+   * agent's pinning itself is tested on 11 by every other test class.
+   */
+  public static Stream<Path> modernJvms() {
+    return JavaRuntimes.modern().stream();
+  }
 }
