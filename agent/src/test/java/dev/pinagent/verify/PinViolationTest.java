@@ -123,4 +123,110 @@ class PinViolationTest {
     assertThat(PublicSuffixes.isPublicSuffix("example.com")).isFalse();
     assertThat(PublicSuffixes.isPublicSuffix("example.co.uk")).isFalse();
   }
+
+  private static double agentErrors(PinCounters counters, String stage) {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    new dev.pinagent.metrics.PinMetrics(counters, () -> NOW).bindTo(registry);
+    io.micrometer.core.instrument.FunctionCounter counter =
+        registry.find(dev.pinagent.metrics.PinMetrics.AGENT_ERRORS).tag("stage", stage).functionCounter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void aListenerThatThrowsIsCountedAsAnAgentError() throws Exception {
+    Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: report\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n");
+    PinCounters counters = new PinCounters(policy, 10);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(16), () -> NOW, violation -> {
+      throw new IllegalStateException("listener bug");
+    });
+    verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com", 443, trustingBoth);
+    assertThat(agentErrors(counters, "violation_listener")).isEqualTo(1);
+  }
+
+  @Test
+  void tellsTheObserverOfEveryCheckOfANamedHostWithItsOutcome() throws Exception {
+    Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: enforce\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n");
+    List<String> observed = new ArrayList<>();
+    PinCounters counters = new PinCounters(policy, 10);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(16), () -> NOW, told::add,
+        (chain, sni, peer, port, trustManager, set, result) -> observed.add(sni + " " + peer + " " + port + " "
+            + (set == null ? "-" : set.name()) + " " + result + " " + chain.length));
+    X509Certificate[] good = TestPki.chain(leaf.certificate, intermediate.certificate);
+
+    verifier.check(good, "api.example.com", "api.example.com", 443, trustingBoth);
+    verifier.check(good, null, "other.example.org", 8443, trustingBoth);
+    assertThatThrownBy(() -> verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com",
+        "10.0.0.1", 443, trustingBoth)).isInstanceOf(CertificateException.class);
+
+    assertThat(observed).containsExactly(
+        "api.example.com api.example.com 443 api MATCH 2",
+        "null other.example.org 8443 - UNPINNED 2",
+        "api.example.com 10.0.0.1 443 api null 1");
+  }
+
+  @Test
+  void anObserverThatThrowsIsCountedAndChangesNothing() throws Exception {
+    Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: enforce\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n");
+    PinCounters counters = new PinCounters(policy, 10);
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(16), () -> NOW, told::add,
+        (chain, sni, peer, port, trustManager, set, result) -> {
+          throw new IllegalStateException("inventory bug");
+        });
+
+    assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
+        trustingBoth)).isEqualTo(CheckResult.MATCH);
+    assertThatThrownBy(() -> verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com", 443,
+        trustingBoth)).isInstanceOf(CertificateException.class);
+    assertThat(agentErrors(counters, "inventory")).isEqualTo(2);
+  }
+
+  @Test
+  void aVerifierForTheNextPolicyKeepsTheListenerTheObserverAndTheCounterStore() throws Exception {
+    List<String> observed = new ArrayList<>();
+    Policy first = PolicyLoader.parse("p.yaml", "version: 1\nmode: enforce\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n");
+    PinVerifier verifier = new PinVerifier(first, new PinCounters(first, 10), new SpkiPins(16), () -> NOW,
+        told::add, (chain, sni, peer, port, trustManager, set, result) -> observed.add(String.valueOf(result)));
+    Policy next = PolicyLoader.parse("p.yaml", "version: 1\nmode: report\npin-sets:\n  - name: api\n"
+        + "    hosts: [api.example.com]\n    pins: [" + TestPki.randomPin() + "]\n");
+
+    PinVerifier reloaded = verifier.forPolicy(next);
+
+    assertThat(reloaded.policy()).isSameAs(next);
+    assertThat(verifier.policy()).isSameAs(first);
+    assertThat(reloaded.counters().policy()).isSameAs(next);
+    assertThat(reloaded.counters().store()).isSameAs(verifier.counters().store());
+    assertThat(reloaded.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
+        trustingBoth)).isEqualTo(CheckResult.MISMATCH);
+    assertThat(told).singleElement().satisfies(violation -> assertThat(violation.action())
+        .isEqualTo(PinViolation.Action.REPORTED));
+    assertThat(observed).containsExactly("MISMATCH");
+  }
+
+  @Test
+  void aViolationWithNoPinnedKeyOnThePathCarriesAdviceAndTheListsOfWhatWasPresented() throws Exception {
+    PinVerifier verifier = verifier("report");
+    verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com", 443, trustingBoth);
+
+    assertThat(told.get(0).fields())
+        .containsEntry("presented", evilLeaf.pin() + "," + evilRoot.pin())
+        .containsEntry("subjects", "\"CN=api.example.com\",\"CN=Evil Root\"")
+        .containsKey("advice");
+    assertThat(told.get(0).text()).contains(" advice=\"if api.example.com has moved to a new CA on purpose, add ");
+  }
+
+  @Test
+  void aViolationWithAPinnedKeyOnThePathHasNoAdvice() throws Exception {
+    Issued otherName = TestPki.leaf("www.example.com").dns("www.example.com").issuedBy(intermediate).build();
+    PinVerifier verifier = verifier("report");
+    verifier.check(TestPki.chain(otherName.certificate, intermediate.certificate), "api.example.com", 443,
+        trustingBoth);
+
+    assertThat(told.get(0).fields()).doesNotContainKey("advice");
+    assertThat(told.get(0).text()).doesNotContain("advice=");
+  }
 }
