@@ -9,10 +9,18 @@ package dev.pinagent.instrumentation;
  * <pre>{@code
  * return (TlsSession) TrustManagerWrapping.filterBouncyCastleResumption(this, session);
  * }</pre>
+ *
+ * <p>The names of BouncyCastle's classes are assembled at run time: the agent shades its own BouncyCastle (for
+ * signed policies) and the shade plugin rewrites every string constant that starts with {@code org.bouncycastle},
+ * which would point this hook at the agent's relocated copy and leave the application's BouncyCastle unhooked.
+ * {@code SessionReuseIT}'s BouncyCastle cases fail when that happens.
  */
 final class BouncyCastleJsseInstrumentation {
+  private static final String PACKAGE = String.join(".", "org", "bouncycastle");
+
   static final MethodHook SESSION_TO_RESUME = MethodHook.onExitReplaceReturnValue(
-      "org.bouncycastle.jsse.provider.ProvTlsClient", "getSessionToResume", "()Lorg/bouncycastle/tls/TlsSession;",
+      PACKAGE + ".jsse.provider.ProvTlsClient", "getSessionToResume",
+      "()L" + PACKAGE.replace('.', '/') + "/tls/TlsSession;",
       "filterBouncyCastleResumption",
       "[pin-agent] ERROR: could not check a cached BouncyCastle TLS session before its resumption; it may be resumed "
           + "for another name: ");

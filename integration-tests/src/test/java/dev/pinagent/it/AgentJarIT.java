@@ -6,6 +6,7 @@ import dev.pinagent.it.support.ForkedJvm;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,31 @@ class AgentJarIT {
    * The shade plugin keeps the unshaded jar as {@code original-pin-agent.jar}; used as an agent it lacks every
    * library. The build deletes it, so the only jar an operator finds beside the real one is not a trap.
    */
+  /**
+   * Shading rewrites every string constant that starts with a relocated package, so a hook that names the
+   * application's copy of a library the agent also ships (BouncyCastle, Micrometer) would name the agent's
+   * relocated copy instead and never match: the application's BouncyCastle JSSE went unhooked that way. Such
+   * names must be built at run time. A dotted relocated name in the agent's own classes is such a rewritten
+   * constant (references to the shaded types themselves are written with slashes).
+   */
+  @Test
+  void noAgentClassNamesTheApplicationsLibrariesByARewrittenString() throws IOException {
+    List<String> rewritten = new ArrayList<>();
+    try (JarFile jar = new JarFile(ForkedJvm.agentJar().toFile())) {
+      for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+        JarEntry entry = entries.nextElement();
+        String name = entry.getName();
+        if (name.startsWith("dev/pinagent/") && !name.startsWith("dev/pinagent/shaded/") && name.endsWith(".class")) {
+          String text = new String(jar.getInputStream(entry).readAllBytes(), StandardCharsets.ISO_8859_1);
+          if (text.contains("dev.pinagent.shaded.")) {
+            rewritten.add(name);
+          }
+        }
+      }
+    }
+    assertThat(rewritten).as("agent classes holding a string constant the shade plugin relocated").isEmpty();
+  }
+
   @Test
   void leavesNoUnshadedJarBesideTheAgentJar() throws IOException {
     Path directory = ForkedJvm.agentJar().toAbsolutePath().getParent();
