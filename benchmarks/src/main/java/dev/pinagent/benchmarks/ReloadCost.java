@@ -1,5 +1,6 @@
 package dev.pinagent.benchmarks;
 
+import dev.pinagent.log.AgentLog;
 import dev.pinagent.metrics.CounterStore;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.Policy;
@@ -57,7 +58,7 @@ public final class ReloadCost {
       PinVerifier next = new PinVerifier(policy, inForce.counters().forPolicy(policy), spkiPins, line -> { },
           System::currentTimeMillis);
       inForce = next;
-    }, store, line -> { }, 0, PolicyReloader.fingerprint(versions[0].getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }, store, AgentLog.text(line -> { }), 0, PolicyReloader.fingerprint(versions[0].getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 
     // Warm everything up: the JIT, then one reload each way.
     Checker checker = new Checker(chain, trustManager);
