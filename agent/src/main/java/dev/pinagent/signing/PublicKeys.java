@@ -9,8 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The keys any of which may sign a policy ({@code policy.public-key}): one or more Ed25519 public keys in PEM
@@ -21,9 +20,9 @@ public final class PublicKeys {
   /** A key file of a few keys is well below this; anything larger is the wrong file. */
   static final int MAX_FILE_BYTES = 64 * 1024;
 
-  private final Map<String, Ed25519PublicKeyParameters> byId;
+  private final Map<String, byte[]> byId;
 
-  private PublicKeys(Map<String, Ed25519PublicKeyParameters> byId) {
+  private PublicKeys(Map<String, byte[]> byId) {
     this.byId = byId;
   }
 
@@ -33,7 +32,7 @@ public final class PublicKeys {
   }
 
   static PublicKeys parse(String file, byte[] bytes) throws KeyFileException {
-    Map<String, Ed25519PublicKeyParameters> byId = new LinkedHashMap<>();
+    Map<String, byte[]> byId = new LinkedHashMap<>();
     for (Pem.Block block : Pem.blocks(file, new String(bytes, StandardCharsets.US_ASCII))) {
       if (!block.label.equals("PUBLIC KEY")) {
         throw new KeyFileException(file + ":" + block.line + ": a " + block.label + " block; expected only "
@@ -45,8 +44,12 @@ public final class PublicKeys {
         throw new KeyFileException(file + ":" + block.line + ": not an Ed25519 public key; make one with "
             + "java -jar pin-agent.jar keygen <dir> (or openssl genpkey -algorithm ed25519)");
       }
+      if (!Ed25519.validatePublicKeyPartial(key, 0)) {
+        throw new KeyFileException(file + ":" + block.line + ": not a valid Ed25519 public key (its 32 bytes are "
+            + "not a point of the curve); copy the .pub that keygen wrote again");
+      }
       String id = Ed25519Der.keyId(key);
-      if (byId.put(id, new Ed25519PublicKeyParameters(key, 0)) != null) {
+      if (byId.put(id, key) != null) {
         throw new KeyFileException(file + ":" + block.line + ": key " + id + " is listed twice");
       }
     }
@@ -67,14 +70,12 @@ public final class PublicKeys {
    * @throws IllegalArgumentException when no listed key has that id
    */
   boolean verify(String keyId, byte[] message, byte[] signature) {
-    Ed25519PublicKeyParameters key = byId.get(keyId);
+    byte[] key = byId.get(keyId);
     if (key == null) {
       throw new IllegalArgumentException(keyId);
     }
-    Ed25519Signer verifier = new Ed25519Signer();
-    verifier.init(false, key);
-    verifier.update(message, 0, message.length);
-    return verifier.verifySignature(signature);
+    return signature.length == Ed25519.SIGNATURE_SIZE
+        && Ed25519.verify(signature, 0, key, 0, message, 0, message.length);
   }
 
   boolean lists(String keyId) {

@@ -11,8 +11,7 @@ import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The private key that signs policies, for the {@code keygen} and {@code sign} tools (the agent never holds
@@ -28,14 +27,19 @@ public final class SigningKey {
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
-  private final Ed25519PrivateKeyParameters key;
+  /** The 32-byte private key (RFC 8032's seed). */
+  private final byte[] seed;
+  private final byte[] publicKey = new byte[Ed25519.PUBLIC_KEY_SIZE];
 
-  private SigningKey(Ed25519PrivateKeyParameters key) {
-    this.key = key;
+  private SigningKey(byte[] seed) {
+    this.seed = seed;
+    Ed25519.generatePublicKey(seed, 0, publicKey, 0);
   }
 
   public static SigningKey generate() {
-    return new SigningKey(new Ed25519PrivateKeyParameters(new SecureRandom()));
+    byte[] seed = new byte[Ed25519.SECRET_KEY_SIZE];
+    Ed25519.generatePrivateKey(new SecureRandom(), seed);
+    return new SigningKey(seed);
   }
 
   /**
@@ -73,26 +77,25 @@ public final class SigningKey {
       throw new KeyFileException(file + ": not an unencrypted Ed25519 private key (made by java -jar pin-agent.jar "
           + "keygen, or openssl genpkey -algorithm ed25519)");
     }
-    return new SigningKey(new Ed25519PrivateKeyParameters(seed, 0));
+    return new SigningKey(seed);
   }
 
   /** The id of the matching public key, written in each signature. */
   public String keyId() {
-    return Ed25519Der.keyId(key.generatePublicKey().getEncoded());
+    return Ed25519Der.keyId(publicKey);
   }
 
   /** The detached signature of {@code message}. */
   public DetachedSignature sign(byte[] message) {
-    Ed25519Signer signer = new Ed25519Signer();
-    signer.init(true, key);
-    signer.update(message, 0, message.length);
-    return new DetachedSignature(keyId(), signer.generateSignature());
+    byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+    Ed25519.sign(seed, 0, message, 0, message.length, signature, 0);
+    return new DetachedSignature(keyId(), signature);
   }
 
   /** The public key as a PEM block, for {@code policy.public-key}. */
   public String publicPem() {
     return "# PinAgent policy signing key " + keyId() + "\n"
-        + Pem.encode("PUBLIC KEY", Ed25519Der.encodePublic(key.generatePublicKey().getEncoded()));
+        + Pem.encode("PUBLIC KEY", Ed25519Der.encodePublic(publicKey));
   }
 
   /**
@@ -108,7 +111,7 @@ public final class SigningKey {
       }
     }
     Files.createDirectories(directory);
-    byte[] pem = Pem.encode("PRIVATE KEY", Ed25519Der.encodePrivate(key.getEncoded()))
+    byte[] pem = Pem.encode("PRIVATE KEY", Ed25519Der.encodePrivate(seed))
         .getBytes(StandardCharsets.US_ASCII);
     if (Files.getFileStore(directory).supportsFileAttributeView(PosixFileAttributeView.class)) {
       // Created with its final permissions: there is no moment at which others could open it.

@@ -51,7 +51,17 @@ class PublicKeysTest {
             + "valid base64"),
         Arguments.of("stray text", "ssh-ed25519 AAAAC3Nza...\n", "keys.pub:1: expected '-----BEGIN ...-----' or a '#' "
             + "comment, got 'ssh-ed25519 AAAAC3Nza...'"),
-        Arguments.of("the same key twice", pem + pem, "is listed twice"));
+        Arguments.of("the same key twice", pem + pem, "is listed twice"),
+        Arguments.of("32 bytes that are not a point of the curve", Pem.encode("PUBLIC KEY",
+            Ed25519Der.encodePublic(notAPoint())), "keys.pub:1: not a valid Ed25519 public key"));
+  }
+
+  /** A y coordinate of 2^255 - 1, above the field's prime: no point is encoded so. */
+  private static byte[] notAPoint() {
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) 0xff);
+    key[31] = 0x7f;
+    return key;
   }
 
   @ParameterizedTest(name = "{0}")

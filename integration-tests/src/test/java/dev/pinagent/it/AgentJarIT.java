@@ -3,9 +3,14 @@ package dev.pinagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.it.support.ForkedJvm;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +63,6 @@ class AgentJarIT {
   }
 
   /**
-   * The shade plugin keeps the unshaded jar as {@code original-pin-agent.jar}; used as an agent it lacks every
-   * library. The build deletes it, so the only jar an operator finds beside the real one is not a trap.
-   */
-  /**
    * Shading rewrites every string constant that starts with a relocated package, so a hook that names the
    * application's copy of a library the agent also ships (BouncyCastle, Micrometer) would name the agent's
    * relocated copy instead and never match: the application's BouncyCastle JSSE went unhooked that way. Such
@@ -86,6 +87,10 @@ class AgentJarIT {
     assertThat(rewritten).as("agent classes holding a string constant the shade plugin relocated").isEmpty();
   }
 
+  /**
+   * The shade plugin keeps the unshaded jar as {@code original-pin-agent.jar}; used as an agent it lacks every
+   * library. The build deletes it, so the only jar an operator finds beside the real one is not a trap.
+   */
   @Test
   void leavesNoUnshadedJarBesideTheAgentJar() throws IOException {
     Path directory = ForkedJvm.agentJar().toAbsolutePath().getParent();
@@ -93,6 +98,152 @@ class AgentJarIT {
       assertThat(files.map(file -> file.getFileName().toString()))
           .as("jars in " + directory).contains("pin-agent.jar")
           .noneMatch(name -> name.startsWith("original-") && name.endsWith(".jar"));
+    }
+  }
+
+  /**
+   * Everything in the jar is under the agent's own package, its relocated libraries included: a class of a
+   * library left unrelocated would be found by the application in place of its own version of that library (the
+   * agent jar is on the system class path).
+   */
+  @Test
+  void holdsNothingOutsideTheAgentsOwnPackageButTheManifestAndLicenses() throws IOException {
+    List<String> outside = new ArrayList<>();
+    try (JarFile jar = new JarFile(ForkedJvm.agentJar().toFile())) {
+      for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+        String name = entries.nextElement().getName();
+        if (!name.startsWith("dev/pinagent/") && !name.equals("dev/") && !name.startsWith("META-INF/")) {
+          outside.add(name);
+        }
+      }
+    }
+    assertThat(outside).as("entries outside dev/pinagent/ and META-INF/").isEmpty();
+  }
+
+  /**
+   * The agent's copy of BouncyCastle is cut to what RFC 8032's Ed25519 needs, and its services registrar is
+   * replaced by the agent's own (see {@code dev.pinagent.shaded.bouncycastle.crypto.CryptoServicesRegistrar}).
+   * Both are decided by lists in the build; a BouncyCastle upgrade that needs a class those lists leave out, or
+   * calls the registrar in a new way, must fail here rather than with a NoClassDefFoundError or NoSuchMethodError
+   * in a service checking its signed policy.
+   */
+  @Test
+  void everyClassAndRegistrarMemberThatBouncyCastleUsesIsInTheJar() throws IOException, ReflectiveOperationException {
+    String bouncyCastle = "dev/pinagent/shaded/bouncycastle/";
+    String registrar = bouncyCastle + "crypto/CryptoServicesRegistrar";
+    List<String> missing = new ArrayList<>();
+    List<String> registrarCalls = new ArrayList<>();
+    int classes = 0;
+    try (JarFile jar = new JarFile(ForkedJvm.agentJar().toFile())) {
+      for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+        JarEntry entry = entries.nextElement();
+        if (!entry.getName().endsWith(".class")) {
+          continue;
+        }
+        ClassReferences references = ClassReferences.of(jar.getInputStream(entry).readAllBytes());
+        for (String referenced : references.classes) {
+          if (referenced.startsWith(bouncyCastle) && jar.getJarEntry(referenced + ".class") == null) {
+            missing.add(entry.getName() + " -> " + referenced);
+          }
+        }
+        if (entry.getName().startsWith(bouncyCastle)) {
+          classes++;
+          for (String member : references.members) {
+            if (member.startsWith(registrar + ".") && !entry.getName().equals(registrar + ".class")) {
+              registrarCalls.add(member.substring(registrar.length() + 1));
+            }
+          }
+        }
+      }
+    }
+    assertThat(classes).as("BouncyCastle classes in the jar").isBetween(20, 200);
+    assertThat(missing).as("classes named by the jar's BouncyCastle but not in the jar").isEmpty();
+    assertThat(registrarCalls).as("what BouncyCastle asks of the registrar").isNotEmpty();
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {ForkedJvm.agentJar().toUri().toURL()}, null)) {
+      Class<?> replacement = loader.loadClass(registrar.replace('/', '.'));
+      List<String> declared = new ArrayList<>();
+      for (Method method : replacement.getDeclaredMethods()) {
+        declared.add(method.getName() + ":" + MethodType.methodType(method.getReturnType(), method.getParameterTypes())
+            .toMethodDescriptorString());
+      }
+      assertThat(declared).as("the registrar's methods").containsAll(registrarCalls);
+    }
+  }
+
+  /** The classes and the members (owner.name:descriptor) a class file refers to, from its constant pool. */
+  private static final class ClassReferences {
+    private static final int UTF8 = 1;
+    private static final int LONG = 5;
+    private static final int DOUBLE = 6;
+    private static final int CLASS = 7;
+    private static final int FIELD_REF = 9;
+    private static final int METHOD_REF = 10;
+    private static final int INTERFACE_METHOD_REF = 11;
+    private static final int NAME_AND_TYPE = 12;
+
+    final List<String> classes = new ArrayList<>();
+    final List<String> members = new ArrayList<>();
+
+    static ClassReferences of(byte[] classFile) throws IOException {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
+      in.readInt();
+      in.readUnsignedShort();
+      in.readUnsignedShort();
+      int count = in.readUnsignedShort();
+      String[] utf8 = new String[count];
+      int[] classNames = new int[count];
+      int[][] memberRefs = new int[count][];
+      int[][] nameAndTypes = new int[count][];
+      for (int i = 1; i < count; i++) {
+        int tag = in.readUnsignedByte();
+        if (tag == UTF8) {
+          utf8[i] = in.readUTF();
+        } else if (tag == CLASS) {
+          classNames[i] = in.readUnsignedShort();
+        } else if (tag == FIELD_REF || tag == METHOD_REF || tag == INTERFACE_METHOD_REF) {
+          memberRefs[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
+        } else if (tag == NAME_AND_TYPE) {
+          nameAndTypes[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
+        } else if (tag == LONG || tag == DOUBLE) {
+          in.readLong();
+          i++;
+        } else {
+          in.skipBytes(otherEntrySize(tag));
+        }
+      }
+      ClassReferences references = new ClassReferences();
+      for (int i = 1; i < count; i++) {
+        if (classNames[i] != 0) {
+          // An array class is named by its descriptor: [[Lpkg/Name; -> pkg/Name.
+          references.classes.add(utf8[classNames[i]].replaceAll("^\\[+L|;$", ""));
+        }
+        if (memberRefs[i] != null) {
+          int[] nameAndType = nameAndTypes[memberRefs[i][1]];
+          references.members.add(utf8[classNames[memberRefs[i][0]]] + "." + utf8[nameAndType[0]] + ":"
+              + utf8[nameAndType[1]]);
+        }
+      }
+      return references;
+    }
+
+    /** The size of a constant pool entry this reader does not keep (JVMS 4.4). */
+    private static int otherEntrySize(int tag) throws IOException {
+      switch (tag) {
+        case 8: // String
+        case 16: // MethodType
+        case 19: // Module
+        case 20: // Package
+          return 2;
+        case 15: // MethodHandle
+          return 3;
+        case 3: // Integer
+        case 4: // Float
+        case 17: // Dynamic
+        case 18: // InvokeDynamic
+          return 4;
+        default:
+          throw new IOException("unknown constant pool tag " + tag);
+      }
     }
   }
 

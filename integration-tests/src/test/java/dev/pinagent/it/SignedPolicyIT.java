@@ -106,11 +106,33 @@ class SignedPolicyIT extends LabTest {
     Path policy = writePolicy(keys.getParent(), policy(1, lab.goodIntermediate.pin()));
     sign(policy, keys);
 
-    ForkedJvm.Result result = start(javaHome, policy, keys.resolve("policy-signing.pub"));
+    Path classLog = keys.getParent().resolve("classes.log");
+    ForkedJvm.Result result = lab.client(javaHome)
+        .agent("policy=" + policy + ",policy.public-key=" + keys.resolve("policy-signing.pub"))
+        .jvmOption("-Xlog:class+load=info:file=" + classLog)
+        .main(HttpsProbe.class, "jdk-default", lab.good.url("localhost"))
+        .run();
 
     assertThat(result.exitCode).as(result.toString()).isZero();
     assertThat(result.resultFor(lab.good.url("localhost"))).startsWith("OK");
     assertThat(result.stderr).contains("[pin-agent] pinning 1 pin-set(s) from " + policy);
+    // Checking the signature must not initialise java.util.logging before the application runs: the application
+    // may yet choose its log manager (-Djava.util.logging.manager, JBoss LogManager's set-up), and only the first
+    // use decides it. BouncyCastle's own services registrar would (the agent ships a replacement).
+    String classes = read(classLog);
+    int applicationStarts = classes.indexOf(" " + HttpsProbe.class.getName() + " ");
+    assertThat(applicationStarts).as("the application's main class in the class log").isPositive();
+    assertThat(classes.substring(0, applicationStarts)).as("classes loaded before the application's main")
+        .contains("dev.pinagent.shaded.bouncycastle.math.ec.rfc8032.Ed25519 ")
+        .doesNotContain("java.util.logging.LogManager ");
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest(name = "{0}")
