@@ -14,6 +14,7 @@ import dev.pinagent.signing.SigningKey;
 import dev.pinagent.testing.FixedKeyManager;
 import dev.pinagent.testing.TestPki;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -24,10 +25,14 @@ import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -53,6 +58,7 @@ class PolicyServerIT extends LabTest {
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final RotatingKeyManager serverKeys = new RotatingKeyManager();
   private HttpServer http;
+  private ExecutorService handlers;
   private HttpsServer https;
   private Path directory;
   private Path publicKey;
@@ -63,6 +69,11 @@ class PolicyServerIT extends LabTest {
     publicKey = Files.writeString(directory.resolve("keys.pub"), key.publicPem());
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
     http.createContext("/", this::serve);
+    http.createContext("/endless.yaml", PolicyServerIT::serveEndlessly);
+    http.createContext("/slow.yaml", PolicyServerIT::serveSlowly);
+    // The hostile answers hold their exchange for long: each gets a thread of its own.
+    handlers = Executors.newCachedThreadPool();
+    http.setExecutor(handlers);
     http.start();
     serverKeys.use(serverLeaf());
     SSLContext context = SSLContext.getInstance("TLS");
@@ -75,6 +86,7 @@ class PolicyServerIT extends LabTest {
 
   @AfterEach
   void stopServers() {
+    handlers.shutdownNow();
     for (HttpServer server : List.of(http, https)) {
       try {
         server.stop(0);
@@ -109,6 +121,36 @@ class PolicyServerIT extends LabTest {
       }
     }
     exchange.close();
+  }
+
+  /** A policy that never ends: comment lines, chunk after chunk, until the client hangs up (or a minute passes). */
+  private static void serveEndlessly(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(200, 0);
+    byte[] lines = "# and more\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+    long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    try (OutputStream body = exchange.getResponseBody()) {
+      body.write("version: 1\n".getBytes(StandardCharsets.US_ASCII));
+      while (System.nanoTime() < end) {
+        body.write(lines);
+      }
+    } catch (IOException clientHungUp) {
+      // What the agent should do.
+    }
+  }
+
+  /** A policy dripped a byte every half second: each read returns well within the read timeout. */
+  private static void serveSlowly(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(200, 0);
+    long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    try (OutputStream body = exchange.getResponseBody()) {
+      while (System.nanoTime() < end) {
+        body.write('#');
+        body.flush();
+        Thread.sleep(500);
+      }
+    } catch (IOException | InterruptedException clientHungUpOrTestOver) {
+      // What the agent should do, or the server is stopping.
+    }
   }
 
   /** Serves {@code text} at /pins.yaml, signed: the signature first, as a careful deploy does. */
@@ -250,6 +292,46 @@ class PolicyServerIT extends LabTest {
     ForkedJvm.Result unpinned = runOnce(javaHome, url, ",on.policy.error=unpinned");
     assertThat(unpinned.exitCode).as(unpinned.toString()).isZero();
     assertThat(unpinned.stderr).contains("starting UNPINNED as on.policy.error=unpinned asks");
+  }
+
+  /**
+   * A policy server that answers with something hostile stops the JVM at startup (no cache, on.policy.error=fail)
+   * with one line saying what was wrong, in bounded time: a signature of the wrong length or not base64, a body
+   * that never ends (cut at the 4 MiB limit), a server dripping bytes within the read timeout (given up at the
+   * 20 s deadline for the whole response).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("modernJvms")
+  void refusesHostileAnswersAtStartupWithAClearLineInBoundedTime(Path javaHome) {
+    byte[] policy = policy(1, lab.goodIntermediate.pin(), lab.goodIntermediate.pin()).getBytes(StandardCharsets.UTF_8);
+    files.put("/short-signature.yaml", policy);
+    files.put("/short-signature.yaml.sig", ("key-id: " + key.keyId() + "\nsignature: "
+        + Base64.getEncoder().encodeToString(new byte[63]) + "\n").getBytes(StandardCharsets.US_ASCII));
+    files.put("/not-base64.yaml", policy);
+    files.put("/not-base64.yaml.sig", ("key-id: " + key.keyId() + "\nsignature: " + "*".repeat(88) + "\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    String server = "http://127.0.0.1:" + http.getAddress().getPort();
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("/short-signature.yaml", "[pin-agent] FATAL: pin policy signature refused: " + server
+        + "/short-signature.yaml.sig:2: the signature is 63 bytes; an Ed25519 signature is 64 bytes");
+    expected.put("/not-base64.yaml", "[pin-agent] FATAL: pin policy signature refused: " + server
+        + "/not-base64.yaml.sig:2: the signature is not base64");
+    expected.put("/endless.yaml", "[pin-agent] FATAL: invalid pin policy: " + server + "/endless.yaml: the response "
+        + "is larger than 4194304 bytes; is it a policy?");
+    expected.put("/slow.yaml", "[pin-agent] FATAL: invalid pin policy: " + server + "/slow.yaml: the policy server "
+        + "sent ");
+
+    for (Map.Entry<String, String> answer : expected.entrySet()) {
+      long start = System.nanoTime();
+      ForkedJvm.Result result = runOnce(javaHome, server + answer.getKey(), "");
+      long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+      assertThat(result.exitCode).as(answer.getKey() + ": " + result).isEqualTo(INVALID_CONFIGURATION);
+      assertThat(result.stderr).as(answer.getKey()).contains(answer.getValue());
+      // The JVM's own start and stop under load included; the slow server is given up on at 20 s.
+      assertThat(seconds).as(answer.getKey() + ": seconds to refuse").isLessThan(50);
+    }
+    assertThat(requests).as("the signatures were fetched and refused, not missing")
+        .contains("/short-signature.yaml.sig 200", "/not-base64.yaml.sig 200");
   }
 
   @ParameterizedTest(name = "{0}")
