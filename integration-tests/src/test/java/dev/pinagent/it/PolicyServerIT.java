@@ -71,6 +71,12 @@ class PolicyServerIT extends LabTest {
     http.createContext("/", this::serve);
     http.createContext("/endless.yaml", PolicyServerIT::serveEndlessly);
     http.createContext("/slow.yaml", PolicyServerIT::serveSlowly);
+    http.createContext("/elsewhere.yaml", exchange -> {
+      // The same server under another name: another host to the agent, which must not follow.
+      exchange.getResponseHeaders().add("Location", "http://localhost:" + http.getAddress().getPort() + "/pins.yaml");
+      exchange.sendResponseHeaders(302, -1);
+      exchange.close();
+    });
     // The hostile answers hold their exchange for long: each gets a thread of its own.
     handlers = Executors.newCachedThreadPool();
     http.setExecutor(handlers);
@@ -297,8 +303,8 @@ class PolicyServerIT extends LabTest {
   /**
    * A policy server that answers with something hostile stops the JVM at startup (no cache, on.policy.error=fail)
    * with one line saying what was wrong, in bounded time: a signature of the wrong length or not base64, a body
-   * that never ends (cut at the 4 MiB limit), a server dripping bytes within the read timeout (given up at the
-   * 20 s deadline for the whole response).
+   * that never ends (cut at the 4 MiB limit), a redirect to another host, a server dripping bytes within the read
+   * timeout (given up at the 20 s deadline for the whole response).
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("modernJvms")
@@ -318,6 +324,8 @@ class PolicyServerIT extends LabTest {
         + "/not-base64.yaml.sig:2: the signature is not base64");
     expected.put("/endless.yaml", "[pin-agent] FATAL: invalid pin policy: " + server + "/endless.yaml: the response "
         + "is larger than 4194304 bytes; is it a policy?");
+    expected.put("/elsewhere.yaml", "[pin-agent] FATAL: invalid pin policy: " + server + "/elsewhere.yaml: the policy "
+        + "server redirects to http://localhost:" + http.getAddress().getPort() + "/pins.yaml");
     expected.put("/slow.yaml", "[pin-agent] FATAL: invalid pin policy: " + server + "/slow.yaml: the policy server "
         + "sent ");
 
