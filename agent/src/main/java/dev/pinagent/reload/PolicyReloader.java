@@ -8,9 +8,8 @@ import dev.pinagent.policy.PolicyException;
 import dev.pinagent.policy.yaml.PolicyLoader;
 import dev.pinagent.signing.PolicySignatureException;
 import dev.pinagent.signing.PolicySignatures;
+import dev.pinagent.signing.Sha256;
 import dev.pinagent.verify.Printable;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Decides, each time it is asked, whether the policy source holds a new policy to put in force. Content decides,
@@ -200,16 +199,7 @@ public final class PolicyReloader {
 
   /** The hex SHA-256 of {@code bytes}. */
   public static String fingerprint(byte[] bytes) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-      StringBuilder hex = new StringBuilder(digest.length * 2);
-      for (byte b : digest) {
-        hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-      }
-      return hex.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.hex(bytes);
   }
 
   /** The first 12 hex digits of a fingerprint: what the {@code sha256} tag and log lines show. */

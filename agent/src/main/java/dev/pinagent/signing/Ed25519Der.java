@@ -1,7 +1,5 @@
 package dev.pinagent.signing;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -42,16 +40,7 @@ final class Ed25519Der {
    * so that the agent knows which listed key to check with and an operator which key signed.
    */
   static String keyId(byte[] publicKey) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(encodePublic(publicKey));
-      StringBuilder hex = new StringBuilder(16);
-      for (int i = 0; i < 8; i++) {
-        hex.append(Character.forDigit((digest[i] >> 4) & 0xf, 16)).append(Character.forDigit(digest[i] & 0xf, 16));
-      }
-      return hex.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.hex(encodePublic(publicKey), 16);
   }
 
   private static byte[] unwrap(byte[] prefix, byte[] der) {
