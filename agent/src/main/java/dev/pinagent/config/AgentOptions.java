@@ -173,12 +173,30 @@ public final class AgentOptions {
    * file that decides what the whole fleet trusts. Plain {@code http://} only on the loopback interface (tests,
    * a local sidecar); any other scheme is an error, and so is a cache without a server.
    */
+  /**
+   * Whether {@code lower} starts with a URL scheme and {@code ://} (RFC 3986: a letter, then letters, digits,
+   * {@code + - .}). Not a regular expression: this runs in {@code premain}, where compiling one costs.
+   */
+  static boolean hasUrlScheme(String lower) {
+    int end = lower.indexOf("://");
+    if (end <= 0 || lower.charAt(0) < 'a' || lower.charAt(0) > 'z') {
+      return false;
+    }
+    for (int i = 1; i < end; i++) {
+      char c = lower.charAt(i);
+      if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void checkPolicyLocation() {
     String lower = policy.toLowerCase(Locale.ROOT);
     boolean https = lower.startsWith("https://");
     boolean http = lower.startsWith("http://");
     if (!https && !http) {
-      if (lower.matches("[a-z][a-z0-9+.-]*://.*")) {
+      if (hasUrlScheme(lower)) {
         throw new IllegalArgumentException("the option 'policy' is '" + policy + "': a policy server is reached by "
             + "https:// (or http:// on the loopback interface); for a file give its path");
       }

@@ -18,9 +18,6 @@ package dev.pinagent.instrumentation;
  * (logged, counted in {@code tls_pin_agent_errors_total}); the trust manager is still pinned there.
  */
 final class NettyInstrumentation {
-  private static final String DESCRIPTOR =
-      "(JL%1$s/handler/ssl/OpenSslInternalSession;Ljava/lang/String;I)Z";
-
   static final MethodHook SESSION_CACHE = sessionCacheHook("io.netty");
 
   /** grpc-netty-shaded relocates Netty under its own package, with the same cache. */
@@ -30,7 +27,8 @@ final class NettyInstrumentation {
 
   private static MethodHook sessionCacheHook(String nettyPackage) {
     return MethodHook.onEntryReplaceArgument(nettyPackage + ".handler.ssl.OpenSslSessionContext",
-        "setSessionFromCache", String.format(DESCRIPTOR, nettyPackage.replace('.', '/')), 2, "filterResumptionKey",
+        "setSessionFromCache", "(JL" + nettyPackage.replace('.', '/') + "/handler/ssl/OpenSslInternalSession;"
+            + "Ljava/lang/String;I)Z", 2, "filterResumptionKey",
         "[pin-agent] ERROR: could not check a cached Netty TLS session before its resumption; it may be resumed "
             + "for another name: ")
         .withOwnerArgument(1);

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class AgentOptionsTest {
@@ -284,5 +285,14 @@ class AgentOptionsTest {
         .isEqualTo(dev.pinagent.log.AgentLog.Format.JSON);
     assertThat(AgentOptions.logFormatOf("log.format=xml", properties(), Map.of()))
         .isEqualTo(dev.pinagent.log.AgentLog.Format.TEXT);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+      "file:///etc/p.yaml, true", "s3://bucket/p.yaml, true", "a+b.c-d://x, true", "ftp://h/p, true",
+      "/etc/p.yaml, false", "p.yaml, false", "://x, false", "9p://x, false", "a b://x, false", "c:/p.yaml, false",
+      "dir/x://y, false", "'', false"})
+  void tellsAUrlSchemeFromAPath(String policy, boolean url) {
+    assertThat(AgentOptions.hasUrlScheme(policy)).isEqualTo(url);
   }
 }
