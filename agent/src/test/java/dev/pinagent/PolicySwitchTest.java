@@ -17,7 +17,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
@@ -27,19 +26,9 @@ class PolicySwitchTest {
   private final Issued intermediate = TestPki.ca("CN=Good Intermediate").pathLength(0).issuedBy(root).build();
   private final Issued leaf = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(intermediate).build();
   private final X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate);
-  private final X509TrustManager trustManager = trustManager(root.certificate);
+  private final X509TrustManager trustManager = TestPki.trustManager(root.certificate);
   private final List<String> log = new ArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static Policy policy(String apiPin, String apiMode, String extraSet) throws Exception {
     return PolicyLoader.parse("pins.yaml", "version: 1\nmode: enforce\npin-sets:\n"

@@ -14,7 +14,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +23,7 @@ class ViolationLogTest {
   private final TestPki.Issued evilRoot = TestPki.ca("CN=Evil Root").build();
   private final X509Certificate[] evilChain =
       TestPki.chain(TestPki.leaf("x").dns("*.example.com").issuedBy(evilRoot).build().certificate);
-  private final X509TrustManager trustingEvil = trustManager(evilRoot.certificate);
+  private final X509TrustManager trustingEvil = TestPki.trustManager(evilRoot.certificate);
 
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final List<String> lines = new ArrayList<>();
@@ -126,16 +125,6 @@ class ViolationLogTest {
     runScheduled();
 
     assertThat(lines).last().asString().startsWith("[pin-agent] 499 more pin violations for host=other ");
-  }
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Policy parse(String yaml) {

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ class ReportSenderTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final TestPki.Issued evilRoot = TestPki.ca("CN=Evil Root").build();
-  private final X509TrustManager trustingEvil = trustManager(evilRoot.certificate);
+  private final X509TrustManager trustingEvil = TestPki.trustManager(evilRoot.certificate);
   private final Policy policy = parse("version: 1\nmode: report\npin-sets:\n"
       + "  - name: partner\n    hosts: [\"*.example.com\"]\n    pins: [" + TestPki.randomPin() + "]\n");
   private final PinCounters counters = new PinCounters(policy, 10);
@@ -200,16 +199,6 @@ class ReportSenderTest {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -17,7 +17,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -29,7 +28,7 @@ class ViolationReportTest {
   private final TestPki.Issued evilLeaf =
       TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(evilIntermediate).build();
   private final X509Certificate[] served = TestPki.chain(evilLeaf.certificate, evilIntermediate.certificate);
-  private final X509TrustManager trustingEvil = trustManager(evilRoot.certificate);
+  private final X509TrustManager trustingEvil = TestPki.trustManager(evilRoot.certificate);
   private final String pin = TestPki.randomPin();
   private final String backup = TestPki.randomPin();
   private final ViolationReport.Origin origin = new ViolationReport.Origin("1.2.3", "billing.jar", "host-1");
@@ -160,16 +159,6 @@ class ViolationReportTest {
       throw new AssertionError(e);
     }
     return certificates;
-  }
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Policy parse(String yaml) {

@@ -10,7 +10,6 @@ import dev.pinagent.verify.SpkiPins;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -23,7 +22,7 @@ public final class Fleet {
   public final Issued rootB = TestPki.ca("CN=Beta Root CA,O=Beta").build();
   public final Issued issuerB = TestPki.ca("CN=Beta Issuing CA,O=Beta").pathLength(0).issuedBy(rootB).build();
   public final Issued evilRoot = TestPki.ca("CN=Evil Root CA,O=Interceptor").build();
-  public final X509TrustManager trustManager = trustManager(rootA.certificate, rootB.certificate,
+  public final X509TrustManager trustManager = TestPki.trustManager(rootA.certificate, rootB.certificate,
       evilRoot.certificate);
 
   /** The chain a server sends for {@code host}: a fresh leaf from {@code issuer}, and {@code issuer}. */
@@ -52,15 +51,5 @@ public final class Fleet {
   public static InventoryRecorder recorder(int maxHosts, LongAdder dropped) {
     return new InventoryRecorder(null, maxHosts, Duration.ofSeconds(60), dropped, System::currentTimeMillis,
         line -> { });
-  }
-
-  public static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

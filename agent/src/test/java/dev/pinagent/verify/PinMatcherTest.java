@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
@@ -34,18 +33,8 @@ class PinMatcherTest {
 
   private final Issued pinnedRoot = TestPki.ca("CN=Pinned Root").build();
   private final Issued evilRoot = TestPki.ca("CN=Evil Root").build();
-  private final X509TrustManager trustingBoth = trustManager(pinnedRoot.certificate, evilRoot.certificate);
+  private final X509TrustManager trustingBoth = TestPki.trustManager(pinnedRoot.certificate, evilRoot.certificate);
   private final PinMatcher matcher = new PinMatcher(new SpkiPins(64), new SignatureCache(64));
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static PinSet pinning(String host, String... pins) {
     try {
@@ -173,7 +162,7 @@ class PinMatcherTest {
     Issued leaf = TestPki.leaf(HOST).dns(HOST).issuedBy(sub).build();
     X509Certificate[] chain = TestPki.chain(leaf.certificate, sub.certificate, crossSigned.certificate,
         pinnedRoot.certificate);
-    X509TrustManager trustingEvilOnly = trustManager(evilRoot.certificate);
+    X509TrustManager trustingEvilOnly = TestPki.trustManager(evilRoot.certificate);
     assertJdkAccepts(trustingEvilOnly, chain);
 
     PinMatcher.Match match = match(chain, HOST, trustingEvilOnly, pinnedRoot.pin());
@@ -193,7 +182,7 @@ class PinMatcherTest {
     Issued intermediate = TestPki.ca("CN=Rolling Issuing CA").pathLength(0).issuedBy(newRoot).build();
     Issued leaf = TestPki.leaf(HOST).dns(HOST).issuedBy(intermediate).build();
     X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate, newWithOld.certificate);
-    X509TrustManager trustingOldRoot = trustManager(oldRoot.certificate);
+    X509TrustManager trustingOldRoot = TestPki.trustManager(oldRoot.certificate);
     assertJdkAccepts(trustingOldRoot, chain);
 
     PinMatcher.Match match = match(chain, HOST, trustingOldRoot, oldRoot.pin());
@@ -213,7 +202,7 @@ class PinMatcherTest {
     Issued leaf = TestPki.leaf(HOST).dns(HOST).issuedBy(intermediate).build();
     X509Certificate[] chain = TestPki.chain(leaf.certificate, intermediate.certificate,
         forgedNewWithOld.certificate);
-    X509TrustManager trustingOldRoot = trustManager(oldRoot.certificate);
+    X509TrustManager trustingOldRoot = TestPki.trustManager(oldRoot.certificate);
     assertThatThrownBy(() -> trustingOldRoot.checkServerTrusted(chain, "ECDHE_ECDSA"))
         .isInstanceOf(CertificateException.class);
 

@@ -16,7 +16,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +25,7 @@ class PinVerifierTest {
   private final Issued leaf = TestPki.leaf("api.example.com").dns("api.example.com").issuedBy(intermediate).build();
   private final Issued evilRoot = TestPki.ca("CN=Evil Root").build();
   private final Issued evilLeaf = TestPki.leaf("api.example.com").issuedBy(evilRoot).build();
-  private final X509TrustManager trustingBoth = trustManager(root.certificate, evilRoot.certificate);
+  private final X509TrustManager trustingBoth = TestPki.trustManager(root.certificate, evilRoot.certificate);
 
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private PinMetrics metrics;
@@ -58,16 +57,6 @@ class PinVerifierTest {
 
   private double checks(String pinSet, String result) {
     return registry().get(PinMetrics.CHECKS).tag("pin_set", pinSet).tag("result", result).functionCounter().count();
-  }
-
-  private static X509TrustManager trustManager(X509Certificate... anchors) {
-    try {
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(TestPki.trustStore(anchors));
-      return (X509TrustManager) factory.getTrustManagers()[0];
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test
@@ -127,7 +116,7 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
 
     assertThatThrownBy(() -> verifier.check(TestPki.chain(moved.certificate, newIssuing.certificate),
-        "api.example.com", 443, trustManager(newRoot.certificate)))
+        "api.example.com", 443, TestPki.trustManager(newRoot.certificate)))
         .isInstanceOf(CertificateException.class)
         .hasMessageEndingWith("\n  What to do: if api.example.com has moved to a new CA on purpose, add "
             + newIssuing.pin() + " (CN=New Issuing CA,O=Partner\\, Inc.) to pin-set 'api'; confirm the move with the "
@@ -144,7 +133,7 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
 
     assertThatThrownBy(() -> verifier.check(TestPki.chain(selfSigned.certificate), "api.example.com", 443,
-        trustManager(selfSigned.certificate)))
+        TestPki.trustManager(selfSigned.certificate)))
         .isInstanceOf(CertificateException.class)
         .hasMessageContaining("add " + selfSigned.pin() + " (CN=appliance) to pin-set 'api'");
   }
@@ -155,7 +144,7 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
 
     assertThatThrownBy(() -> verifier.check(TestPki.chain(otherName.certificate, intermediate.certificate),
-        "api.example.com", 443, trustManager()))
+        "api.example.com", 443, TestPki.trustManager()))
         .isInstanceOf(CertificateException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("What to do").doesNotContain("moved"));
     assertThat(log).singleElement().asString().doesNotContain("advice=");
@@ -168,7 +157,7 @@ class PinVerifierTest {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
 
     assertThatThrownBy(() -> verifier.check(TestPki.chain(forgedLeaf.certificate), "api.example.com", 443,
-        trustManager(forger.certificate)))
+        TestPki.trustManager(forger.certificate)))
         .isInstanceOf(CertificateException.class)
         .hasMessageContaining("\n    " + forger.pin() + ": CN=Evil\\n[pin-agent] all fine\\r\\u0085\\u001b[0m\n")
         .satisfies(e -> assertThat(e.getMessage().split("\n"))
@@ -181,7 +170,7 @@ class PinVerifierTest {
   @Test
   void neverCountsAPinnedCertificateAppendedToAForgedChain() {
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin(), root.pin()));
-    X509TrustManager trustAll = trustManager();
+    X509TrustManager trustAll = TestPki.trustManager();
     assertThatThrownBy(() -> verifier.check(TestPki.chain(evilLeaf.certificate, intermediate.certificate,
         root.certificate), "api.example.com", 443, trustAll))
         .isInstanceOf(CertificateException.class)
@@ -193,7 +182,7 @@ class PinVerifierTest {
     Issued otherCustomer = TestPki.leaf("attacker.example.net").dns("attacker.example.net")
         .issuedBy(intermediate).build();
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
-    X509TrustManager trustAll = trustManager();
+    X509TrustManager trustAll = TestPki.trustManager();
     assertThatThrownBy(() -> verifier.check(TestPki.chain(otherCustomer.certificate, intermediate.certificate),
         "api.example.com", 443, trustAll))
         .isInstanceOf(CertificateException.class)
@@ -205,7 +194,7 @@ class PinVerifierTest {
   void acceptsAPinnedLeafKeyWhateverNameItsCertificateCarries() throws Exception {
     Issued selfSigned = TestPki.ca("CN=partner-appliance").build();
     PinVerifier verifier = verifier(pinning("enforce", selfSigned.pin()));
-    assertThat(verifier.check(TestPki.chain(selfSigned.certificate), "api.example.com", 443, trustManager()))
+    assertThat(verifier.check(TestPki.chain(selfSigned.certificate), "api.example.com", 443, TestPki.trustManager()))
         .isEqualTo(CheckResult.MATCH);
   }
 
@@ -215,9 +204,9 @@ class PinVerifierTest {
     Issued commonNameOnly = TestPki.leaf("api.example.com").issuedBy(intermediate).build();
     PinVerifier verifier = verifier(pinning("enforce", intermediate.pin()));
     assertThat(verifier.check(TestPki.chain(wildcard.certificate, intermediate.certificate), "api.example.com",
-        443, trustManager())).isEqualTo(CheckResult.MATCH);
+        443, TestPki.trustManager())).isEqualTo(CheckResult.MATCH);
     assertThat(verifier.check(TestPki.chain(commonNameOnly.certificate, intermediate.certificate),
-        "api.example.com", 443, trustManager())).isEqualTo(CheckResult.MATCH);
+        "api.example.com", 443, TestPki.trustManager())).isEqualTo(CheckResult.MATCH);
   }
 
   /** Issue 11, item 9: the JDK accepts a wildcard within the leftmost label from a private CA; so must the pin. */
@@ -479,12 +468,12 @@ class PinVerifierTest {
   void usesTheJvmDefaultTrustStoreWhenTheTrustManagerNamesNoIssuers() throws Exception {
     // The default trust store holds none of this test's CAs, so a root pin cannot be reached here ...
     PinVerifier verifier = verifier(pinning("enforce", root.pin()));
-    X509TrustManager trustAll = trustManager();
+    X509TrustManager trustAll = TestPki.trustManager();
     assertThatThrownBy(() -> verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate),
         "api.example.com", 443, trustAll)).isInstanceOf(CertificateException.class);
     // ... while a trust manager that names the root lets it be found.
     assertThat(verifier.check(TestPki.chain(leaf.certificate, intermediate.certificate), "api.example.com", 443,
-        trustManager(root.certificate))).isEqualTo(CheckResult.MATCH);
+        TestPki.trustManager(root.certificate))).isEqualTo(CheckResult.MATCH);
   }
 
   /**
@@ -493,7 +482,7 @@ class PinVerifierTest {
    */
   @Test
   void saysTheTrustManagerNamedNoIssuersWhenAPinnedRootCannotBeFound() {
-    X509TrustManager validating = trustManager(root.certificate);
+    X509TrustManager validating = TestPki.trustManager(root.certificate);
     X509TrustManager namesNone = new X509TrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
