@@ -291,7 +291,10 @@ class AgentOptionsTest {
   @CsvSource({
       "file:///etc/p.yaml, true", "s3://bucket/p.yaml, true", "a+b.c-d://x, true", "ftp://h/p, true",
       "/etc/p.yaml, false", "p.yaml, false", "://x, false", "9p://x, false", "a b://x, false", "c:/p.yaml, false",
-      "dir/x://y, false", "'', false"})
+      "dir/x://y, false", "'', false",
+      // The edges of each character range: a z 0 9 and their neighbours ` { / :
+      "a://x, true", "z://x, true", "`://x, false", "{://x, false", "aa0://x, true", "az9://x, true",
+      "a/://x, false", "a:://x, false", "a`://x, false", "a{://x, false"})
   void tellsAUrlSchemeFromAPath(String policy, boolean url) {
     assertThat(AgentOptions.hasUrlScheme(policy)).isEqualTo(url);
   }
