@@ -169,11 +169,6 @@ public final class AgentOptions {
   }
 
   /**
-   * A policy server needs a signature ({@code policy.public-key}): transport security alone is not enough for a
-   * file that decides what the whole fleet trusts. Plain {@code http://} only on the loopback interface (tests,
-   * a local sidecar); any other scheme is an error, and so is a cache without a server.
-   */
-  /**
    * Whether {@code lower} starts with a URL scheme and {@code ://} (RFC 3986: a letter, then letters, digits,
    * {@code + - .}). Not a regular expression: this runs in {@code premain}, where compiling one costs.
    */
@@ -191,6 +186,11 @@ public final class AgentOptions {
     return true;
   }
 
+  /**
+   * A policy server needs a signature ({@code policy.public-key}): transport security alone is not enough for a
+   * file that decides what the whole fleet trusts. Plain {@code http://} only on the loopback interface (tests,
+   * a local sidecar); any other scheme is an error, and so is a cache without a server.
+   */
   private void checkPolicyLocation() {
     String lower = policy.toLowerCase(Locale.ROOT);
     boolean https = lower.startsWith("https://");
