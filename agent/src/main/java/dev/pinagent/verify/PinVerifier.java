@@ -55,18 +55,6 @@ public final class PinVerifier {
     this(policy, counters, spkiPins, clock, ViolationListener.logging(log), CheckObserver.NONE);
   }
 
-  /** A verifier that also tells {@code observer} of every chain it checks for a named host. */
-  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, Consumer<String> log, LongSupplier clock,
-      CheckObserver observer) {
-    this(policy, counters, spkiPins, clock, ViolationListener.logging(log), observer);
-  }
-
-  /** A verifier that tells {@code listener} of each violation and check error (which it logs, reports). */
-  public PinVerifier(Policy policy, PinCounters counters, SpkiPins spkiPins, LongSupplier clock,
-      ViolationListener listener) {
-    this(policy, counters, spkiPins, clock, listener, CheckObserver.NONE);
-  }
-
   /**
    * A verifier that tells {@code listener} of each violation and check error (which it logs, reports), and {@code
    * observer} of every chain it checks for a named host (the inventory).

@@ -1,5 +1,6 @@
 package dev.pinagent.inventory;
 
+import dev.pinagent.verify.ViolationListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -123,8 +124,8 @@ class InventoryRecorderTest {
     Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: enforce\npin-sets:\n  - name: alpha\n"
         + "    hosts: [a.example.com]\n    pins: [" + fleet.issuerA.pin() + ", " + TestPki.randomPin() + "]\n");
     PinCounters counters = new PinCounters(policy, 1);
-    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(10), line -> { },
-        System::currentTimeMillis, (chain, sni, peer, port, trustManager, set, result) -> {
+    PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(10), System::currentTimeMillis,
+        ViolationListener.logging(line -> { }), (chain, sni, peer, port, trustManager, set, result) -> {
           throw new IllegalStateException("observer bug");
         });
 

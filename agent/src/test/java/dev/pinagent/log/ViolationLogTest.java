@@ -1,5 +1,6 @@
 package dev.pinagent.log;
 
+import dev.pinagent.verify.CheckObserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.metrics.PinCounters;
@@ -40,7 +41,8 @@ class ViolationLogTest {
   private PinVerifier verifier() {
     Policy policy = parse("version: 1\nmode: report\npin-sets:\n  - name: api\n"
         + "    hosts: [\"*.example.com\"]\n    pins: [" + TestPki.randomPin() + "]\n");
-    return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100), now::get, violations::add);
+    return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100), now::get, violations::add,
+        CheckObserver.NONE);
   }
 
   private PinViolation violation(String host) {

@@ -1,5 +1,6 @@
 package dev.pinagent.report;
 
+import dev.pinagent.verify.CheckObserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.log.AgentLog;
@@ -41,7 +42,8 @@ class ReportSenderTest {
   private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
   private final List<PinViolation> violations = new ArrayList<>();
   private final PinVerifier verifier =
-      new PinVerifier(policy, counters, new SpkiPins(100), System::currentTimeMillis, violations::add);
+      new PinVerifier(policy, counters, new SpkiPins(100), System::currentTimeMillis, violations::add,
+          CheckObserver.NONE);
   private ReportCollector collector;
 
   ReportSenderTest() {

@@ -1,5 +1,6 @@
 package dev.pinagent.report;
 
+import dev.pinagent.verify.CheckObserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.metrics.PinCounters;
@@ -38,7 +39,7 @@ class ViolationReportTest {
     Policy policy = parse("version: 1\nmode: " + mode + "\npin-sets:\n  - name: partner\n"
         + "    hosts: " + hosts + "\n    pins: [" + pin + ", " + backup + "]\n" + extra);
     PinVerifier verifier = new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100),
-        () -> 1_764_619_200_000L, violations::add);
+        () -> 1_764_619_200_000L, violations::add, CheckObserver.NONE);
     try {
       verifier.check(served, "api.example.com", 8443, trustingEvil);
     } catch (CertificateException e) {
@@ -112,7 +113,7 @@ class ViolationReportTest {
     Policy policy = parse("version: 1\nmode: report\npin-sets:\n  - name: partner\n"
         + "    hosts: [api.example.com]\n    pins: [" + pin + "]\n");
     PinVerifier verifier = new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100),
-        System::currentTimeMillis, violations::add);
+        System::currentTimeMillis, violations::add, CheckObserver.NONE);
     X509TrustManager failing = new X509TrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) {}

@@ -1,5 +1,6 @@
 package dev.pinagent.testing;
 
+import dev.pinagent.verify.ViolationListener;
 import dev.pinagent.inventory.InventoryRecorder;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.Policy;
@@ -40,8 +41,8 @@ public final class Fleet {
   public static PinVerifier verifier(String yaml, InventoryRecorder recorder) {
     try {
       Policy policy = PolicyLoader.parse("p.yaml", yaml);
-      return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100), line -> { },
-          System::currentTimeMillis, recorder);
+      return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(100),
+          System::currentTimeMillis, ViolationListener.logging(line -> { }), recorder);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

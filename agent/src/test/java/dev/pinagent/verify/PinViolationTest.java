@@ -29,7 +29,8 @@ class PinViolationTest {
   private PinVerifier verifier(String mode) throws Exception {
     Policy policy = PolicyLoader.parse("p.yaml", "version: 1\nmode: " + mode + "\npin-sets:\n  - name: api\n"
         + "    hosts: [api.example.com]\n    pins: [" + intermediate.pin() + "]\n");
-    return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(16), () -> NOW, told::add);
+    return new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(16), () -> NOW, told::add,
+        CheckObserver.NONE);
   }
 
   @Test
@@ -111,7 +112,7 @@ class PinViolationTest {
     PinVerifier verifier = new PinVerifier(policy, new PinCounters(policy, 10), new SpkiPins(16), () -> NOW,
         violation -> {
           throw new IllegalStateException("listener bug");
-        });
+        }, CheckObserver.NONE);
     assertThat(verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com", 443, trustingBoth))
         .isEqualTo(CheckResult.MISMATCH);
   }
@@ -140,7 +141,7 @@ class PinViolationTest {
     PinCounters counters = new PinCounters(policy, 10);
     PinVerifier verifier = new PinVerifier(policy, counters, new SpkiPins(16), () -> NOW, violation -> {
       throw new IllegalStateException("listener bug");
-    });
+    }, CheckObserver.NONE);
     verifier.check(new X509Certificate[] {evilLeaf.certificate}, "api.example.com", 443, trustingBoth);
     assertThat(agentErrors(counters, "violation_listener")).isEqualTo(1);
   }

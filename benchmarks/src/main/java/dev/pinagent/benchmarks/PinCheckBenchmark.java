@@ -1,5 +1,6 @@
 package dev.pinagent.benchmarks;
 
+import dev.pinagent.verify.ViolationListener;
 import dev.pinagent.inventory.InventoryRecorder;
 import dev.pinagent.metrics.PinCounters;
 import dev.pinagent.policy.PinSet;
@@ -81,8 +82,8 @@ public class PinCheckBenchmark {
     InventoryRecorder inventory = new InventoryRecorder(null, 2000, Duration.ofSeconds(60), new LongAdder(),
         System::currentTimeMillis, line -> { });
     inventory.start((stage, error) -> { });
-    recordingVerifier = new PinVerifier(policy, new PinCounters(policy, 100), new SpkiPins(4096), line -> { },
-        System::currentTimeMillis, inventory);
+    recordingVerifier = new PinVerifier(policy, new PinCounters(policy, 100), new SpkiPins(4096),
+        System::currentTimeMillis, ViolationListener.logging(line -> { }), inventory);
     if (recordingVerifier.check(chain, HOST, 443, trustManager) != CheckResult.MATCH
         || !inventory.json().contains(HOST)) {
       throw new IllegalStateException("the benchmark chain must match and be recorded");
