@@ -3,7 +3,6 @@ package dev.pinagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pinagent.it.support.ForkedJvm;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import net.bytebuddy.jar.asm.ClassReader;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -170,80 +170,39 @@ class AgentJarIT {
     }
   }
 
-  /** The classes and the members (owner.name:descriptor) a class file refers to, from its constant pool. */
+  /**
+   * The classes and the members (owner.name:descriptor) a class file refers to, read from its constant pool with
+   * the ASM that Byte Buddy bundles (the agent weaves with it too).
+   */
   private static final class ClassReferences {
-    private static final int UTF8 = 1;
-    private static final int LONG = 5;
-    private static final int DOUBLE = 6;
     private static final int CLASS = 7;
     private static final int FIELD_REF = 9;
     private static final int METHOD_REF = 10;
     private static final int INTERFACE_METHOD_REF = 11;
-    private static final int NAME_AND_TYPE = 12;
 
     final List<String> classes = new ArrayList<>();
     final List<String> members = new ArrayList<>();
 
-    static ClassReferences of(byte[] classFile) throws IOException {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
-      in.readInt();
-      in.readUnsignedShort();
-      in.readUnsignedShort();
-      int count = in.readUnsignedShort();
-      String[] utf8 = new String[count];
-      int[] classNames = new int[count];
-      int[][] memberRefs = new int[count][];
-      int[][] nameAndTypes = new int[count][];
-      for (int i = 1; i < count; i++) {
-        int tag = in.readUnsignedByte();
-        if (tag == UTF8) {
-          utf8[i] = in.readUTF();
-        } else if (tag == CLASS) {
-          classNames[i] = in.readUnsignedShort();
-        } else if (tag == FIELD_REF || tag == METHOD_REF || tag == INTERFACE_METHOD_REF) {
-          memberRefs[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
-        } else if (tag == NAME_AND_TYPE) {
-          nameAndTypes[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
-        } else if (tag == LONG || tag == DOUBLE) {
-          in.readLong();
-          i++;
-        } else {
-          in.skipBytes(otherEntrySize(tag));
-        }
-      }
+    static ClassReferences of(byte[] classFile) {
+      ClassReader reader = new ClassReader(classFile);
+      char[] buffer = new char[reader.getMaxStringLength()];
       ClassReferences references = new ClassReferences();
-      for (int i = 1; i < count; i++) {
-        if (classNames[i] != 0) {
-          // An array class is named by its descriptor: [[Lpkg/Name; -> pkg/Name.
-          references.classes.add(utf8[classNames[i]].replaceAll("^\\[+L|;$", ""));
+      for (int i = 1; i < reader.getItemCount(); i++) {
+        int offset = reader.getItem(i);
+        if (offset == 0) {
+          continue; // the second slot of a long or double
         }
-        if (memberRefs[i] != null) {
-          int[] nameAndType = nameAndTypes[memberRefs[i][1]];
-          references.members.add(utf8[classNames[memberRefs[i][0]]] + "." + utf8[nameAndType[0]] + ":"
-              + utf8[nameAndType[1]]);
+        int tag = reader.readByte(offset - 1);
+        if (tag == CLASS) {
+          // An array class is named by its descriptor: [[Lpkg/Name; -> pkg/Name.
+          references.classes.add(reader.readUTF8(offset, buffer).replaceAll("^\\[+L|;$", ""));
+        } else if (tag == FIELD_REF || tag == METHOD_REF || tag == INTERFACE_METHOD_REF) {
+          int nameAndType = reader.getItem(reader.readUnsignedShort(offset + 2));
+          references.members.add(reader.readClass(offset, buffer) + "." + reader.readUTF8(nameAndType, buffer) + ":"
+              + reader.readUTF8(nameAndType + 2, buffer));
         }
       }
       return references;
-    }
-
-    /** The size of a constant pool entry this reader does not keep (JVMS 4.4). */
-    private static int otherEntrySize(int tag) throws IOException {
-      switch (tag) {
-        case 8: // String
-        case 16: // MethodType
-        case 19: // Module
-        case 20: // Package
-          return 2;
-        case 15: // MethodHandle
-          return 3;
-        case 3: // Integer
-        case 4: // Float
-        case 17: // Dynamic
-        case 18: // InvokeDynamic
-          return 4;
-        default:
-          throw new IOException("unknown constant pool tag " + tag);
-      }
     }
   }
 
