@@ -68,14 +68,6 @@ class MonitoringKitIT extends LabTest {
   private static final Duration INTERVAL = Duration.ofMillis(300);
   private static final String FAILED_HOOK = "javax.net.ssl.TrustManagerFactory";
 
-  private static String read(Path file) {
-    try {
-      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void write(Path file, String text) {
     try {
       Files.createDirectories(file.getParent());
@@ -109,15 +101,6 @@ class MonitoringKitIT extends LabTest {
         throw new AssertionError(what + " not seen in time; scrape:\n" + metrics);
       }
       sleep(INTERVAL.toMillis());
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 

@@ -127,15 +127,6 @@ class PolicyReloadIT extends LabTest {
     }
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
   /** A service that fetches a URL whenever told to, with the agent watching {@code policy}. */
   private static final class Service {
     final int metricsPort = Metrics.freePort();

@@ -358,12 +358,4 @@ class ReportsIT extends LabTest {
     }
     return certificates;
   }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

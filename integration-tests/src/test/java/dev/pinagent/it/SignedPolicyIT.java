@@ -129,14 +129,6 @@ class SignedPolicyIT extends LabTest {
         .doesNotContain("sun.security.jca.Providers ");
   }
 
-  private static String read(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("modernJvms")
   void stopsTheJvmOnATamperedUnsignedOrForeignSignedPolicySayingWhich(Path javaHome) throws IOException {
@@ -254,14 +246,5 @@ class SignedPolicyIT extends LabTest {
       }
     }
     return results.get(urls.size() - 1);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.pinagent.it.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -35,5 +38,24 @@ public abstract class LabTest {
    */
   public static Stream<Path> modernJvms() {
     return JavaRuntimes.modern().stream();
+  }
+
+  /** A text file the test or a forked JVM wrote, as UTF-8. */
+  protected static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits between polls of a forked JVM; an interrupt ends the test. */
+  protected static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 }
