@@ -173,7 +173,7 @@ public final class PolicyServer implements PolicySource {
         if (status != HttpURLConnection.HTTP_OK) {
           throw new PolicyException(target.toString(), 0, "", "the policy server answered HTTP " + status);
         }
-        byte[] body = body(connection, target, maxBytes, deadline, deadlineMillis);
+        byte[] body = body(connection, target, maxBytes, deadline);
         return new Response(body, connection.getHeaderField("ETag"), connection.getHeaderField("Last-Modified"));
       } catch (IOException | RuntimeException e) {
         throw new PolicyException(target.toString(), 0, "", "cannot be fetched: " + e);
@@ -185,7 +185,7 @@ public final class PolicyServer implements PolicySource {
     }
   }
 
-  private static byte[] body(HttpURLConnection connection, URL target, int maxBytes, long deadline, long allowedMillis)
+  private byte[] body(HttpURLConnection connection, URL target, int maxBytes, long deadline)
       throws IOException, PolicyException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
@@ -199,7 +199,7 @@ public final class PolicyServer implements PolicySource {
         }
         if (System.currentTimeMillis() > deadline) {
           throw new PolicyException(target.toString(), 0, "", "the policy server sent " + body.size() + " bytes in "
-              + allowedMillis + " ms and was given up on (too slow)");
+              + deadlineMillis + " ms and was given up on (too slow)");
         }
       }
     }
